@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make bench` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# tesseract for the ocr workload; DejaVu fonts render its pages
+OCR_APT  := tesseract-ocr tesseract-ocr-eng fonts-dejavu-core
+# headless Chromium lets the tests look at the HTML report as a person would
+TEST_APT := chromium
+PROFILE ?= quick
+BASE    ?= results/baselines/quick.json
+
+.PHONY: setup system-deps test-deps bench test compare report clean
+
+setup: $(STAMP) system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+# Installs Debian packages only when missing and only as root or with
+# passwordless sudo; anything else is reported and the run goes on without it
+# (OCR cases are then skipped with the reason in `bench list` and the results).
+define apt_install
+	@missing=""; for pkg in $(1); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else echo "setup: cannot install$$missing (not root, no passwordless sudo): $(2)"; exit 0; fi; \
+	echo "setup: installing$$missing"; \
+	( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null ) \
+	  || echo "setup: apt-get could not install$$missing: $(2)"
+endef
+
+system-deps:
+	$(call apt_install,$(OCR_APT),OCR cases will be skipped)
+
+test-deps:
+	$(call apt_install,$(TEST_APT),the browser test of the report will be skipped)
+
+bench: setup
+	$(PY) -m bench run --profile $(PROFILE) -o results/latest.json
+	$(PY) -m bench report results/latest.json -o reports/latest.html
+	@echo "report: reports/latest.html"
+
+test: setup test-deps
+	$(PY) -m pytest -q
+
+compare: setup
+	$(PY) -m bench run --profile $(PROFILE) -o results/new.json
+	$(PY) -m bench compare $(BASE) results/new.json
+
+clean:
+	rm -rf $(VENV) reports/*.html .pytest_cache

@@ -1,0 +1,16 @@
+"""`bench fit`: not built yet."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench.model import BenchError
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("fit", help="(not built yet)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise BenchError("'bench fit' is not built yet")

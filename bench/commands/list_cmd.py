@@ -1,0 +1,74 @@
+"""`bench list`: workloads with parameters and defaults, strategies, and what is unavailable here."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from bench import registry
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("list", help="list workloads, their parameters, and strategies")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--workload-module", action="append", default=[], metavar="MODULE",
+                        help="also list the workloads this importable module exposes")
+    parser.set_defaults(func=run)
+
+
+def describe_workloads() -> list[dict[str, Any]]:
+    found = []
+    for name in registry.workload_names():
+        try:
+            workload = registry.get_workload(name)
+        except Exception as exc:  # a broken plugin must not hide the others
+            found.append({"name": name, "unavailable": f"cannot load: {type(exc).__name__}: {exc}"})
+            continue
+        found.append({
+            "name": name, "summary": workload.summary, "bound": workload.bound,
+            "unavailable": workload.unavailable_reason(),
+            "params": [{"name": p.name, "type": p.kind.__name__, "quick": p.quick, "full": p.full,
+                        "help": p.help} for p in workload.params],
+        })
+    return found
+
+
+def describe_strategies() -> list[dict[str, Any]]:
+    found = []
+    for name in registry.strategy_names():
+        try:
+            cls = registry.get_strategy(name)
+        except Exception as exc:
+            found.append({"name": name, "unavailable": f"cannot load: {type(exc).__name__}: {exc}"})
+            continue
+        found.append({"name": name, "summary": cls.summary, "uses_processes": cls.uses_processes,
+                      "needs_pickle": cls.needs_pickle, "unavailable": cls.unavailable_reason(),
+                      "default": name in registry.DEFAULT_STRATEGIES})
+    return found
+
+
+def _text(workloads: list[dict[str, Any]], strategies: list[dict[str, Any]]) -> str:
+    lines = ["Workloads (set parameters with --set WORKLOAD.PARAM=VALUE):"]
+    for w in workloads:
+        state = f"  [unavailable: {w['unavailable']}]" if w["unavailable"] else ""
+        lines.append(f"  {w['name']:<12} {w.get('summary', '')} (bound: {w.get('bound', '?')}){state}")
+        for p in w.get("params", []):
+            lines.append(f"      {p['name']:<10} {p['type']:<6} quick={p['quick']!s:<8} full={p['full']!s:<8} {p['help']}")
+    lines.append("Strategies:")
+    for s in strategies:
+        flags = ", ".join(f for f in ("uses_processes", "needs_pickle") if s.get(f))
+        extra = "" if s.get("default", True) else " (not in the default matrix)"
+        state = f"  [unavailable: {s['unavailable']}]" if s["unavailable"] else ""
+        lines.append(f"  {s['name']:<15} {s.get('summary', '')}{' [' + flags + ']' if flags else ''}{extra}{state}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    for module in args.workload_module:
+        registry.import_workload_module(module)
+    workloads, strategies = describe_workloads(), describe_strategies()
+    if args.format == "json":
+        print(json.dumps({"workloads": workloads, "strategies": strategies}, indent=2))
+    else:
+        print(_text(workloads, strategies))
+    return 0

@@ -1,0 +1,97 @@
+"""Fresh, pinned, killable processes, and the guarantee that none outlives a run.
+
+The runner makes itself a *child subreaper* (Linux prctl), so a worker that a
+case leaves behind (a pool that was never joined, a dask nanny, a loky worker)
+is re-parented to the runner instead of init, where `reap_descendants` finds
+and kills it.  Each case process also gets its own session, so killing its
+process group takes the whole tree down in one signal.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import psutil
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Adopt orphaned descendants (Linux only); False where not supported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int | None
+    timed_out: bool
+    seconds: float
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def descendant_pids() -> set[int]:
+    try:
+        return {child.pid for child in psutil.Process().children(recursive=True)}
+    except psutil.Error:
+        return set()
+
+
+def reap_descendants(keep: set[int] = frozenset(), timeout: float = 5.0) -> int:  # type: ignore[assignment]
+    """Kill every process below this one except `keep`; return how many were killed."""
+    try:
+        children = [c for c in psutil.Process().children(recursive=True) if c.pid not in keep]
+    except psutil.Error:
+        return 0
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(children, timeout=timeout)
+    return len(children)
+
+
+def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], timeout: float,
+               log_path: str | None = None) -> Outcome:
+    """Run argv pinned to cpus; kill its whole tree on timeout and after it exits.
+
+    Processes that existed before the call are left alone (a test's own
+    helpers, say); everything the case started is killed.
+    """
+    def pin() -> None:  # runs in the child before exec: the mask is inherited by all below
+        os.sched_setaffinity(0, cpus)
+
+    existing = descendant_pids()
+    started = time.perf_counter()
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(list(argv), env=env, start_new_session=True, preexec_fn=pin,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    finally:
+        if log_path:
+            log.close()  # type: ignore[union-attr]
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        _kill_group(proc.pid)
+        proc.wait()
+        reap_descendants(keep=existing)
+    return Outcome(proc.returncode, timed_out, time.perf_counter() - started)

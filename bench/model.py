@@ -1,0 +1,178 @@
+"""Frozen value types and the two protocols every workload and strategy follows.
+
+A *workload* says what work to do (tasks and a picklable task function); a
+*strategy* says how to spread that work over workers.  The runner crosses the
+two; nothing here does I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+
+ParamValue = int | float | str
+Params = Mapping[str, ParamValue]
+
+#: what limits a workload; picks the machine ceiling its speed-up is judged against
+BOUNDS = ("cpu", "memory", "io-latency", "external-process")
+#: cold: pool start-up inside the timed region; warm: pool started and warmed before it
+MODES = ("cold", "warm")
+PROFILES = ("quick", "full")
+
+
+class BenchError(Exception):
+    """Bad input or an unusable environment: the CLI prints it on one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One documented workload parameter with its defaults for each profile."""
+
+    name: str
+    kind: type  # int, float or str
+    quick: ParamValue
+    full: ParamValue
+    help: str
+    minimum: float | None = None
+
+    def default(self, profile: str) -> ParamValue:
+        return self.full if profile == "full" else self.quick
+
+    def parse(self, text: str) -> ParamValue:
+        """Parse a --set value; raise BenchError with a one-line reason."""
+        try:
+            value = self.kind(text)
+        except (TypeError, ValueError):
+            raise BenchError(
+                f"parameter {self.name!r} wants {self.kind.__name__}, got {text!r}"
+            ) from None
+        if isinstance(value, float) and value != value:  # NaN
+            raise BenchError(f"parameter {self.name!r} must be a number, got {text!r}")
+        if self.minimum is not None and value < self.minimum:  # type: ignore[operator]
+            raise BenchError(f"parameter {self.name!r} must be >= {self.minimum:g}, got {text!r}")
+        return value
+
+
+@runtime_checkable
+class Workload(Protocol):
+    """What a workload module exposes (see README, 'Writing a workload').
+
+    ``task`` must be a module-level function so process strategies can pickle it
+    by reference; ``make_tasks`` must be deterministic so every strategy gets the
+    same inputs and parallel results can be compared with serial ones.
+    """
+
+    name: str
+    summary: str
+    bound: str
+    params: tuple[Param, ...]
+    #: nested-thread limits for every case of this workload, serial included
+    #: (e.g. OMP_THREAD_LIMIT=1 for tesseract); recorded in case metadata
+    parallel_env: Mapping[str, str]
+
+    def unavailable_reason(self) -> str | None: ...
+
+    def make_tasks(self, params: Params) -> Sequence[Any]: ...
+
+    @property
+    def task(self) -> Callable[[Any], Any]: ...
+
+    def summarize(self, params: Params, results: Sequence[Any]) -> dict[str, float]: ...
+
+    def ideal_seconds(self, params: Params, workers: int) -> float | None: ...
+
+
+class WorkloadBase:
+    """Convenient defaults for Workload implementations (optional to inherit)."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    bound: ClassVar[str] = "cpu"
+    params: ClassVar[tuple[Param, ...]] = ()
+    parallel_env: ClassVar[Mapping[str, str]] = {}
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def summarize(self, params: Params, results: Sequence[Any]) -> dict[str, float]:
+        return {}
+
+    def ideal_seconds(self, params: Params, workers: int) -> float | None:
+        return None
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """A way of mapping a function over tasks with some workers.
+
+    Capability flags (joblib's idea) let the runner decide without isinstance:
+    ``uses_processes`` (start methods apply, BLAS limits matter) and
+    ``needs_pickle`` (task function and tasks cross a process boundary).
+    """
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    uses_processes: ClassVar[bool]
+    needs_pickle: ClassVar[bool]
+
+    def start(self) -> None: ...
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StrategyOptions:
+    """Everything a strategy needs besides the worker count."""
+
+    workers: int
+    start_method: str | None = None  # None: the platform default
+    scheduler: str | None = None  # dask-distributed: address of an existing cluster
+    cores: tuple[int, ...] = ()  # the CPUs the case is pinned to
+
+
+@dataclass(frozen=True)
+class Case:
+    """One cell of the matrix: workload (with parameters) x strategy x cores x workers x mode."""
+
+    workload: str
+    params: tuple[tuple[str, ParamValue], ...]
+    strategy: str
+    cores: int
+    workers: int
+    mode: str
+    start_method: str | None = None
+    python: str | None = None  # interpreter path; None: the running one
+
+    @property
+    def key(self) -> str:
+        """Stable unique name; also the pyperf benchmark name."""
+        params = ",".join(f"{k}={v}" for k, v in self.params)
+        parts = [f"{self.workload}[{params}]", self.strategy, f"cores={self.cores}",
+                 f"workers={self.workers}", self.mode]
+        if self.start_method:
+            parts.append(f"start={self.start_method}")
+        if self.python:
+            parts.append(f"python={self.python}")
+        return "/".join(parts)
+
+    @property
+    def params_dict(self) -> dict[str, ParamValue]:
+        return dict(self.params)
+
+    @property
+    def is_serial(self) -> bool:
+        return self.strategy == "serial"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """What measuring one case produced; values are raw seconds, warm-ups kept apart."""
+
+    case: Case
+    values: tuple[float, ...]
+    warmups: tuple[float, ...]
+    ok: bool
+    error: str = ""
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)

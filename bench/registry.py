@@ -1,0 +1,130 @@
+"""Name -> factory registries for workloads and strategies.
+
+Built-ins are registered lazily by import path (joblib's trick) so that
+`bench list` does not import dask just to print a name.  Third parties plug in
+through the entry-point groups ``bench.workloads`` and ``bench.strategies``, or
+at run time with ``--workload-module pkg.mod``.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from bench.model import BenchError, Strategy, Workload
+
+BUILTIN_WORKLOADS: dict[str, str] = {
+    "sleep": "workloads.sleep:WORKLOAD",
+    "fib": "workloads.fib:WORKLOAD",
+    "square": "workloads.square:WORKLOAD",
+    "addweighted": "workloads.addweighted:WORKLOAD",
+    "ocr": "workloads.ocr:WORKLOAD",
+}
+
+BUILTIN_STRATEGIES: dict[str, str] = {
+    "serial": "bench.strategies.serial:Serial",
+    "threads": "bench.strategies.threads:Threads",
+    "processes": "bench.strategies.processes:Processes",
+    "pool-map": "bench.strategies.pool:PoolMap",
+    "pool-async": "bench.strategies.pool:PoolAsync",
+    "process-pool": "bench.strategies.futures:ProcessPool",
+    "joblib": "bench.strategies.joblib_backend:Joblib",
+    "dask-threads": "bench.strategies.dask_local:DaskThreads",
+    "dask-processes": "bench.strategies.dask_local:DaskProcesses",
+}
+
+#: strategies in the default matrix (the others join when named with --strategies)
+DEFAULT_STRATEGIES: tuple[str, ...] = tuple(BUILTIN_STRATEGIES)
+
+BUILTIN_STRATEGIES.update({
+    "pool-map-async": "bench.strategies.pool:PoolMapAsync",
+    "joblib-threads": "bench.strategies.joblib_backend:JoblibThreads",
+})
+
+_workloads: dict[str, str | Callable[[], Any]] = dict(BUILTIN_WORKLOADS)
+_strategies: dict[str, str | Callable[[], Any]] = dict(BUILTIN_STRATEGIES)
+_entry_points_loaded = False
+
+
+def _resolve(target: str | Callable[[], Any]) -> Any:
+    if callable(target):
+        return target()
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    from importlib import metadata as importlib_metadata  # slow import: only when needed
+
+    for group, table in (("bench.workloads", _workloads), ("bench.strategies", _strategies)):
+        for entry in importlib_metadata.entry_points(group=group):
+            table.setdefault(entry.name, entry.value.replace(" ", ""))
+
+
+def register_workload(name: str, target: str | Callable[[], Workload]) -> None:
+    _workloads[name] = target
+
+
+def register_strategy(name: str, target: str | Callable[[], type]) -> None:
+    _strategies[name] = target
+
+
+def workload_names() -> list[str]:
+    _load_entry_points()
+    return list(_workloads)
+
+
+def strategy_names() -> list[str]:
+    _load_entry_points()
+    return list(_strategies)
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> BenchError:
+    return BenchError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+
+
+def get_workload(name: str) -> Workload:
+    if name not in _workloads:
+        _load_entry_points()
+    if name not in _workloads:
+        raise _unknown("workload", name, workload_names())
+    return _resolve(_workloads[name])
+
+
+def get_strategy(name: str) -> type[Strategy]:
+    if name not in _strategies:
+        _load_entry_points()
+    if name not in _strategies:
+        raise _unknown("strategy", name, strategy_names())
+    return _resolve(_strategies[name])
+
+
+def import_workload_module(module_name: str) -> list[str]:
+    """Register the workloads a user module exposes; return their names.
+
+    The module exposes ``WORKLOADS`` (a sequence) or ``WORKLOAD`` (one object),
+    each following the Workload protocol.
+    """
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # any import failure is the user's input problem
+        raise BenchError(
+            f"cannot import workload module {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    found = list(getattr(module, "WORKLOADS", ()))
+    if hasattr(module, "WORKLOAD"):
+        found.append(module.WORKLOAD)
+    if not found:
+        raise BenchError(f"workload module {module_name!r} defines neither WORKLOADS nor WORKLOAD")
+    names = []
+    for index, workload in enumerate(found):
+        if not isinstance(workload, Workload):
+            raise BenchError(
+                f"{module_name}: workload #{index} does not follow the Workload protocol"
+            )
+        register_workload(workload.name, lambda found_workload=workload: found_workload)
+        names.append(workload.name)
+    return names

@@ -1,0 +1,149 @@
+"""Runs the matrix: one fresh pinned process per case, serial first, results saved after each.
+
+Order of work for each core count and workload: the serial baseline, then
+every parallel case, each checked against the serial result fingerprints.
+The results file is rewritten atomically after every case, so an interrupted
+run keeps everything it measured and `--resume` can pick it up.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from bench import storage
+from bench.isolation import become_subreaper, run_pinned
+from bench.model import Case, CaseResult, Workload
+from bench.timing import TimingPlan
+
+PLANS: dict[str, TimingPlan] = {
+    "quick": TimingPlan(warmups=1, values=5, min_values=3, budget_seconds=1.0),
+    "full": TimingPlan(warmups=2, values=20, min_values=10, budget_seconds=30.0),
+}
+
+#: BLAS pools capped in every case: a numpy call must not spawn threads behind
+#: the strategy's back (nested oversubscription); recorded in case metadata
+BLAS_LIMITS: dict[str, str] = {
+    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1",
+}
+
+
+@dataclass
+class RunSettings:
+    """How to run cases; independent of which cases."""
+
+    output: Path
+    plan: TimingPlan
+    timeout: float = 120.0
+    workload_modules: Sequence[str] = ()
+    scheduler: str | None = None
+    cpus: Sequence[int] = field(default_factory=lambda: sorted(os.sched_getaffinity(0)))
+    progress: bool = True
+
+
+def instance_key(case: Case) -> str:
+    """Cases with the same key must produce the same results."""
+    params = ",".join(f"{k}={v}" for k, v in case.params)
+    return f"{case.workload}[{params}]"
+
+
+def case_env(case: Case, workload: Workload) -> dict[str, str]:
+    # The workload's nested-thread limits apply to serial too: an unlimited
+    # tesseract is ~2x slower even alone, and a handicapped baseline would
+    # inflate every speed-up.
+    env = {**os.environ, **BLAS_LIMITS, **workload.parallel_env}
+    env.setdefault("PYTHONHASHSEED", "0")  # deterministic str hashing in every worker
+    return env
+
+
+def _failure(case: Case, error: str) -> CaseResult:
+    return CaseResult(case=case, values=(), warmups=(), ok=False, error=error)
+
+
+class Runner:
+    def __init__(self, settings: RunSettings, workloads: Mapping[str, Workload], results: storage.ResultSet):
+        self.settings = settings
+        self.workloads = workloads
+        self.results = results
+        self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+
+    def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:
+        become_subreaper()
+        done = self.results.case_keys()
+        todo = [case for case in cases if case.key not in done]
+        progress = _progress(len(cases), len(cases) - len(todo), self.settings.progress)
+        try:
+            for case in todo:
+                progress.set_postfix_str(case.key, refresh=False)
+                on_case(case)
+                self.results.cases.append(self.run_case(case))
+                storage.save(self.results, self.settings.output)
+                progress.update(1)
+            self.results.complete = True
+            storage.save(self.results, self.settings.output)
+        finally:
+            progress.close()
+        return self.results
+
+    def run_case(self, case: Case) -> CaseResult:
+        workload = self.workloads[case.workload]
+        expected = self.results.expected.get(instance_key(case))
+        if not case.is_serial and expected is None:
+            return _failure(case, "no serial baseline to check results against (serial case failed)")
+        answer = self._execute(case, workload, expected)
+        result = CaseResult(case=case, values=tuple(answer.get("values", ())),
+                            warmups=tuple(answer.get("warmups", ())), ok=bool(answer.get("ok")),
+                            error=str(answer.get("error", "")), metrics=answer.get("metrics", {}),
+                            metadata=answer.get("metadata", {}))
+        if result.ok and case.is_serial and expected is None:
+            self.results.expected[instance_key(case)] = answer["fingerprints"]
+        return result
+
+    def _execute(self, case: Case, workload: Workload, expected: list[str] | None) -> dict[str, Any]:
+        stem = self.scratch / f"case{len(self.results.cases)}"
+        expected_path = None
+        if expected is not None:
+            expected_path = stem.with_suffix(".expected.json")
+            expected_path.write_text(json.dumps(expected))
+        cpus = list(self.settings.cpus)[: case.cores]
+        spec = {"case": {**_case_dict(case)}, "cpus": cpus, "plan": vars(self.settings.plan),
+                "workload_modules": list(self.settings.workload_modules),
+                "expected_path": str(expected_path) if expected_path else None,
+                "scheduler": self.settings.scheduler}
+        spec_path, out_path, log_path = (stem.with_suffix(s) for s in (".spec.json", ".out.json", ".log"))
+        spec_path.write_text(json.dumps(spec))
+        argv = [case.python or sys.executable, "-m", "bench.case_process", str(spec_path), str(out_path)]
+        outcome = run_pinned(argv, cpus, case_env(case, workload), self.settings.timeout, str(log_path))
+        if outcome.timed_out:
+            return {"ok": False, "error": f"timed out after {self.settings.timeout:g} s; case process tree killed"}
+        if not out_path.exists():
+            return {"ok": False, "error": _died(outcome.returncode, log_path)}
+        return json.loads(out_path.read_text())
+
+
+def _case_dict(case: Case) -> dict[str, Any]:
+    return {"workload": case.workload, "params": dict(case.params), "strategy": case.strategy,
+            "cores": case.cores, "workers": case.workers, "mode": case.mode,
+            "start_method": case.start_method}
+
+
+def _died(returncode: int | None, log_path: Path) -> str:
+    how = f"killed by signal {-returncode}" if returncode and returncode < 0 else f"exit code {returncode}"
+    tail = ""
+    if log_path.exists():
+        lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+        tail = f": {lines[-1].strip()[:200]}" if lines else ""
+    return f"case process died ({how}){tail}"
+
+
+def _progress(total: int, initial: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="case", dynamic_ncols=True,
+                disable=None if enabled else True, file=sys.stderr,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}")

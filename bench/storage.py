@@ -1,0 +1,233 @@
+"""Result files: writing them atomically, loading them with clear errors.
+
+Format history (bump SCHEMA_VERSION and add a migration when it changes)
+-------------------------------------------------------------------------
+v1 (2026-11)  A valid pyperf JSON 1.0 file: one pyperf benchmark per case that
+              measured at least one value, named by ``Case.key``, raw values and
+              warm-ups kept, harness fields (``bench_*``) in each run's metadata
+              and machine metadata common to all.  A top-level ``bench`` object
+              that pyperf ignores holds what pyperf cannot: every case record
+              (including failed ones with no values), skipped items with reasons,
+              the run configuration, calibration and whether the run completed.
+              Values live only in the pyperf part; case records point to it.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.model import BenchError, Case, CaseResult
+
+SCHEMA_VERSION = 1
+#: migrations from an older schema to the next one: version -> function(bench_section) -> section
+MIGRATIONS: dict[int, Any] = {}
+
+
+@dataclass
+class ResultSet:
+    """Everything one run produced."""
+
+    metadata: dict[str, Any] = field(default_factory=dict)  # machine + software
+    config: dict[str, Any] = field(default_factory=dict)  # how the run was asked for
+    cases: list[CaseResult] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    calibration: dict[str, Any] = field(default_factory=dict)
+    #: serial result fingerprints per workload instance, what parallel cases must match
+    expected: dict[str, list[str]] = field(default_factory=dict)
+    complete: bool = False
+
+    def case_keys(self) -> set[str]:
+        return {result.case.key for result in self.cases}
+
+
+# ---------------------------------------------------------------- writing
+
+def _clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """pyperf accepts only non-empty one-line str, int or float values."""
+    clean = {}
+    for key, value in metadata.items():
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, str):
+            value = " ".join(value.split())
+            if not value:
+                continue
+        if isinstance(value, (int, float, str)):
+            clean[key] = value
+    return clean
+
+
+def _case_record(result: CaseResult) -> dict[str, Any]:
+    case = result.case
+    return {
+        "key": case.key, "workload": case.workload, "params": dict(case.params),
+        "strategy": case.strategy, "cores": case.cores, "workers": case.workers,
+        "mode": case.mode, "start_method": case.start_method, "python": case.python,
+        "ok": result.ok, "error": result.error, "metrics": dict(result.metrics),
+        "metadata": dict(result.metadata), "has_values": bool(result.values),
+    }
+
+
+def _pyperf_benchmark(result: CaseResult, machine: dict[str, Any]) -> Any:
+    import pyperf
+
+    case = result.case
+    run_metadata = _clean_metadata({
+        **machine, **result.metadata, "name": case.key, "bench_workload": case.workload,
+        "bench_strategy": case.strategy, "bench_cores": case.cores, "bench_workers": case.workers,
+        "bench_mode": case.mode, "bench_ok": result.ok, "bench_error": result.error,
+        "bench_schema_version": SCHEMA_VERSION, "unit": "second",
+    })
+    warmups = [(1, value) for value in result.warmups] or None
+    run = pyperf.Run(result.values, warmups=warmups, metadata=run_metadata, collect_metadata=False)
+    return pyperf.Benchmark([run])
+
+
+def to_json(results: ResultSet) -> dict[str, Any]:
+    import pyperf
+
+    benchmarks = [_pyperf_benchmark(r, results.metadata) for r in results.cases if r.values]
+    data: dict[str, Any] = {"version": "1.0", "benchmarks": []}
+    if benchmarks:
+        buffer = io.StringIO()
+        pyperf.BenchmarkSuite(benchmarks).dump(buffer, compact=True)
+        data = json.loads(buffer.getvalue())
+    data["bench"] = {
+        "schema_version": SCHEMA_VERSION, "complete": results.complete,
+        "metadata": results.metadata, "config": results.config,
+        "cases": [_case_record(r) for r in results.cases],
+        "skipped": results.skipped, "calibration": results.calibration,
+        "expected": results.expected,
+    }
+    return data
+
+
+def save(results: ResultSet, path: str | Path) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(to_json(results), sort_keys=True, separators=(",", ":")) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a results file is an ordinary file
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ---------------------------------------------------------------- loading
+
+def _fail(path: Path, why: str) -> BenchError:
+    return BenchError(f"{path}: {why}")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"cannot read: {type(exc).__name__}") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise _fail(path, f"not valid JSON (truncated or corrupt?): {str(exc)[:80]}") from None
+    if not isinstance(data, dict):
+        raise _fail(path, "not a results file (top level is not an object)")
+    return data
+
+
+def _migrate(path: Path, section: dict[str, Any]) -> dict[str, Any]:
+    version = section.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _fail(path, "not a results file of this tool (no schema_version)")
+    if version > SCHEMA_VERSION:
+        raise _fail(path, f"schema version {version} is newer than this tool's {SCHEMA_VERSION}; upgrade")
+    while version < SCHEMA_VERSION:
+        if version not in MIGRATIONS:
+            raise _fail(path, f"schema version {version} is too old and cannot be migrated")
+        section = MIGRATIONS[version](section)
+        version = section["schema_version"]
+    return section
+
+
+def _values_by_name(path: Path, data: dict[str, Any]) -> dict[str, tuple[tuple[float, ...], tuple[float, ...]]]:
+    """Raw values and warm-ups of each pyperf benchmark, validated by pyperf itself."""
+    import pyperf
+
+    if not data.get("benchmarks"):
+        return {}
+    try:
+        suite = pyperf.BenchmarkSuite.loads(json.dumps(data))
+    except Exception as exc:  # pyperf raises many types on malformed input
+        raise _fail(path, f"malformed pyperf data: {type(exc).__name__}: {str(exc)[:80]}") from None
+    found = {}
+    for bench in suite.get_benchmarks():
+        values = tuple(v for run in bench.get_runs() for v in run.values)
+        warmups = tuple(v for run in bench.get_runs() for _, v in (run.warmups or ()))
+        found[bench.get_name()] = (values, warmups)
+    return found
+
+
+def _case_from_record(path: Path, record: Any, values: dict[str, Any]) -> CaseResult:
+    try:
+        case = Case(
+            workload=str(record["workload"]),
+            params=tuple(sorted((str(k), v) for k, v in dict(record["params"]).items())),
+            strategy=str(record["strategy"]), cores=int(record["cores"]),
+            workers=int(record["workers"]), mode=str(record["mode"]),
+            start_method=record.get("start_method"), python=record.get("python"),
+        )
+        measured, warmups = values.get(record["key"], ((), ()))
+        if record.get("has_values") and not measured:
+            raise ValueError(f"values of {record['key']!r} are missing")
+        return CaseResult(case=case, values=measured, warmups=warmups, ok=bool(record["ok"]),
+                          error=str(record.get("error", "")), metrics=dict(record.get("metrics", {})),
+                          metadata=dict(record.get("metadata", {})))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _fail(path, f"malformed case record: {type(exc).__name__}: {str(exc)[:80]}") from None
+
+
+def load(path: str | Path) -> ResultSet:
+    """Load a results file, or raise BenchError with a one-line reason."""
+    path = Path(path)
+    data = _read_json(path)
+    section = data.get("bench")
+    if not isinstance(section, dict):
+        raise _fail(path, "not a results file of this tool (no 'bench' section)")
+    section = _migrate(path, section)
+    values = _values_by_name(path, data)
+    records = section.get("cases", [])
+    if not isinstance(records, list):
+        raise _fail(path, "malformed 'cases'")
+    return ResultSet(
+        metadata=_as_dict(path, section.get("metadata", {}), "metadata"),
+        config=_as_dict(path, section.get("config", {}), "config"),
+        cases=[_case_from_record(path, record, values) for record in records],
+        skipped=list(section.get("skipped", []) or []),
+        calibration=_as_dict(path, section.get("calibration", {}) or {}, "calibration"),
+        expected=_as_dict(path, section.get("expected", {}) or {}, "expected"),
+        complete=bool(section.get("complete", False)),
+    )
+
+
+def _as_dict(path: Path, value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(path, f"malformed {what!r}")
+    return value

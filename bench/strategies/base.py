@@ -1,0 +1,60 @@
+"""Shared plumbing for strategies: options, chunk sizes, start-method contexts."""
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.context import BaseContext
+from typing import Any, Callable, ClassVar, Sequence
+
+from bench.model import StrategyOptions
+
+
+def pool_chunksize(n_tasks: int, workers: int) -> int:
+    """multiprocessing.Pool.map's own heuristic (about four chunks per worker).
+
+    Every chunked strategy uses it, so they differ by mechanism and not by a
+    default chunk size (ProcessPoolExecutor.map defaults to 1, a known trap).
+    """
+    chunks, extra = divmod(n_tasks, workers * 4)
+    return max(1, chunks + (1 if extra else 0))
+
+
+def mp_context(start_method: str | None) -> BaseContext:
+    return multiprocessing.get_context(start_method)
+
+
+class StrategyBase:
+    """Default capability flags and a no-op lifecycle."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    uses_processes: ClassVar[bool] = False
+    needs_pickle: ClassVar[bool] = False
+    #: extras and engines that are not installed say why here
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, options: StrategyOptions) -> None:
+        self.options = options
+        self.workers = options.workers
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """None when usable; else why not (a module that does not import)."""
+        import importlib.util
+
+        for module in cls.requires:
+            if importlib.util.find_spec(module) is None:
+                return f"needs the {module!r} package (pip install 'scaling-bench[extras]')"
+        return None
+
+    def start(self) -> None:
+        """Create the pool; warm mode calls it before the timed region."""
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Shut the pool down and reap every worker."""
+
+    def describe(self) -> dict[str, Any]:
+        """Settings worth recording in the case's metadata."""
+        return {"start_method": self.options.start_method or ""} if self.uses_processes else {}

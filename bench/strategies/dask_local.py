@@ -1,0 +1,53 @@
+"""dask's local schedulers, given a pool we own so that warm mode is real.
+
+Tasks go through dask.bag with about four partitions per worker (dask's own
+advice for bags), so dask pays per partition, not per tiny task.
+"""
+from __future__ import annotations
+
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, Callable, ClassVar, Sequence
+
+from bench.strategies.base import StrategyBase, mp_context
+
+
+class _DaskLocal(StrategyBase):
+    scheduler: ClassVar[str] = ""
+
+    def _make_pool(self) -> Executor:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._pool = self._make_pool()
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        import dask.bag
+
+        partitions = max(1, min(len(tasks), 4 * self.workers))
+        bag = dask.bag.from_sequence(list(tasks), npartitions=partitions).map(fn)
+        return bag.compute(scheduler=self.scheduler, pool=self._pool, num_workers=self.workers)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskThreads(_DaskLocal):
+    name = "dask-threads"
+    summary = "dask.bag on the threaded scheduler"
+    scheduler = "threads"
+
+    def _make_pool(self) -> Executor:
+        return ThreadPoolExecutor(max_workers=self.workers)
+
+
+class DaskProcesses(_DaskLocal):
+    name = "dask-processes"
+    summary = "dask.bag on the multiprocessing scheduler (cloudpickle)"
+    scheduler = "processes"
+    uses_processes = True
+    needs_pickle = True
+
+    def _make_pool(self) -> Executor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=mp_context(self.options.start_method)
+        )

@@ -1,0 +1,97 @@
+"""Hand-rolled workers: one multiprocessing.Process subclass per worker, fed by queues.
+
+This is what people write before they know about pools; it shows what a pool's
+bookkeeping costs or saves.  Tasks travel in chunks (Pool.map's chunk size) and
+come back tagged with their index, so the caller gets them in order.
+"""
+from __future__ import annotations
+
+import queue
+import traceback
+from typing import Any, Callable, Sequence
+
+from bench.strategies.base import StrategyBase, mp_context, pool_chunksize
+
+_POLL_SECONDS = 0.2
+_STOP = None
+
+
+class QueueWorker:
+    """Body of a worker process; kept apart from Process so it pickles under spawn."""
+
+    @staticmethod
+    def loop(inbox: Any, outbox: Any) -> None:
+        while (message := inbox.get()) is not _STOP:
+            fn, chunk_id, items = message
+            try:
+                outbox.put((chunk_id, [fn(item) for item in items], None))
+            except BaseException as exc:  # report, don't die silently: the parent must know
+                outbox.put((chunk_id, None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+
+
+def _make_process_class(ctx: Any) -> type:
+    class Worker(ctx.Process):  # type: ignore[misc,name-defined]
+        """A multiprocessing.Process subclass: the worker pulls chunks until told to stop."""
+
+        def __init__(self, inbox: Any, outbox: Any) -> None:
+            super().__init__(daemon=True)
+            self.inbox, self.outbox = inbox, outbox
+
+        def run(self) -> None:
+            QueueWorker.loop(self.inbox, self.outbox)
+
+    return Worker
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+class Processes(StrategyBase):
+    name = "processes"
+    summary = "multiprocessing.Process subclass per worker, tasks and results through queues"
+    uses_processes = True
+    needs_pickle = True
+
+    def start(self) -> None:
+        ctx = mp_context(self.options.start_method)
+        self._inbox, self._outbox = ctx.Queue(), ctx.Queue()
+        worker_class = _make_process_class(ctx)
+        self._workers = [worker_class(self._inbox, self._outbox) for _ in range(self.workers)]
+        for worker in self._workers:
+            worker.start()
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        size = pool_chunksize(len(tasks), self.workers)
+        chunks = [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
+        for chunk_id, chunk in enumerate(chunks):
+            self._inbox.put((fn, chunk_id, chunk))
+        done: dict[int, list[Any]] = {}
+        while len(done) < len(chunks):
+            chunk_id, results, error = self._next_result()
+            if error is not None:
+                raise RuntimeError(f"task failed in worker: {error.splitlines()[0]}")
+            done[chunk_id] = results
+        return [result for chunk_id in range(len(chunks)) for result in done[chunk_id]]
+
+    def _next_result(self) -> tuple[int, Any, str | None]:
+        while True:
+            try:
+                return self._outbox.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                dead = [w for w in self._workers if not w.is_alive()]
+                if dead:
+                    raise WorkerDied(
+                        f"worker process {dead[0].pid} died (exit code {dead[0].exitcode})"
+                    ) from None
+
+    def close(self) -> None:
+        for _ in self._workers:
+            self._inbox.put(_STOP)
+        for worker in self._workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        self._inbox.close()
+        self._outbox.close()

@@ -1,0 +1,76 @@
+"""The tidy table: one row per case, computed from stored results only.
+
+Speed-up is the serial median over the case median, both from the same run,
+the same core count and the same workload parameters (and interpreter), with
+a bootstrap confidence interval of that ratio.  Efficiency divides by the
+parallelism actually available, min(workers, cores): oversubscribed I/O work
+can then exceed 1, which is the honest reading.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from bench import stats
+from bench.model import CaseResult
+from bench.storage import ResultSet
+
+COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "start_method", "python",
+           "n_values", "median_s", "mad_s", "ci_low_s", "ci_high_s", "speedup", "speedup_ci_low",
+           "speedup_ci_high", "efficiency", "ideal_speedup", "ok", "error"]
+
+
+def _baseline_key(result: CaseResult) -> tuple[Any, ...]:
+    case = result.case
+    return (case.workload, case.params, case.cores, case.python)
+
+
+def baselines(results: ResultSet) -> dict[tuple[Any, ...], CaseResult]:
+    return {_baseline_key(r): r for r in results.cases if r.case.is_serial and r.ok and r.values}
+
+
+def _timing_columns(values: tuple[float, ...]) -> dict[str, float | None]:
+    if not values:
+        return {"median_s": None, "mad_s": None, "ci_low_s": None, "ci_high_s": None}
+    low, high = stats.bootstrap_ci(values)
+    return {"median_s": stats.median(values), "mad_s": stats.mad(values), "ci_low_s": low, "ci_high_s": high}
+
+
+def _speedup_columns(result: CaseResult, serial: CaseResult | None) -> dict[str, float | None]:
+    empty = {"speedup": None, "speedup_ci_low": None, "speedup_ci_high": None, "efficiency": None,
+             "ideal_speedup": None}
+    if serial is None or not result.values:
+        return empty
+    speedup = stats.speedup(serial.values, result.values)
+    low, high = stats.speedup_ci(serial.values, result.values)
+    parallelism = min(result.case.workers, result.case.cores)
+    ideal = result.metrics.get("ideal_seconds")
+    serial_ideal = serial.metrics.get("ideal_seconds")
+    return {"speedup": speedup, "speedup_ci_low": low, "speedup_ci_high": high,
+            "efficiency": stats.efficiency(speedup, parallelism),
+            "ideal_speedup": serial_ideal / ideal if ideal and serial_ideal else None}
+
+
+def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
+    case = result.case
+    ok = result.ok and (serial is not None or case.is_serial)
+    error = result.error or ("" if ok else "no serial baseline")
+    return {
+        "workload": case.workload, "params": ",".join(f"{k}={v}" for k, v in case.params),
+        "strategy": case.strategy, "cores": case.cores, "workers": case.workers, "mode": case.mode,
+        "start_method": case.start_method or "", "python": case.python or "",
+        "n_values": len(result.values), **_timing_columns(result.values),
+        **_speedup_columns(result, serial), "ok": ok, "error": error,
+        **{f"metric_{name}": value for name, value in sorted(result.metrics.items())},
+    }
+
+
+def tidy(results: ResultSet) -> pd.DataFrame:
+    serials = baselines(results)
+    rows = [row(r, serials.get(_baseline_key(r))) for r in results.cases]
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    return frame[COLUMNS + extra]

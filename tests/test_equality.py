@@ -1,0 +1,35 @@
+import numpy as np
+from hypothesis import given, strategies as st
+
+from bench.equality import explain_mismatch, fingerprint, fingerprints
+
+
+def test_equal_values_equal_fingerprints():
+    assert fingerprint([1, 2.5, "x", (3, None)]) == fingerprint([1, 2.5, "x", (3, None)])
+    assert fingerprint(np.arange(6, dtype=np.uint8)) == fingerprint(np.arange(6, dtype=np.uint8))
+
+
+def test_fingerprints_tell_types_shapes_and_values_apart():
+    assert fingerprint(1) != fingerprint(1.0) != fingerprint("1")
+    assert fingerprint(np.zeros((2, 3))) != fingerprint(np.zeros((3, 2)))
+    assert fingerprint(np.zeros(3, dtype=np.uint8)) != fingerprint(np.zeros(3, dtype=np.int8))
+    assert fingerprint({"a": 1, "b": 2}) == fingerprint({"b": 2, "a": 1})
+
+
+def test_mismatch_explanations():
+    expected = fingerprints(list(range(10)))
+    assert explain_mismatch(expected, expected) is None
+    assert "1 of 10 missing" in explain_mismatch(expected, expected[:-1])
+    assert "1 extra" in explain_mismatch(expected, expected + expected[:1])
+    swapped = expected[:]
+    swapped[2], swapped[5] = swapped[5], swapped[2]
+    assert "reordered (first at index 2)" in explain_mismatch(expected, swapped)
+    corrupted = fingerprints([0, 1, 2, 99, 4, 5, 6, 7, 8, 9])
+    assert "1 of 10 wrong (first at index 3)" in explain_mismatch(expected, corrupted)
+
+
+@given(st.lists(st.integers() | st.floats(allow_nan=False) | st.text(), max_size=20))
+def test_any_list_matches_itself_and_not_a_changed_copy(items):
+    prints = fingerprints(items)
+    assert explain_mismatch(prints, fingerprints(list(items))) is None
+    assert explain_mismatch(prints, fingerprints(items + ["extra"])) is not None

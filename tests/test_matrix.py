@@ -1,0 +1,72 @@
+import pytest
+
+from bench import registry
+from bench.matrix import (MatrixSpec, build_cases, default_cores, default_workers, parse_int_list,
+                          parse_sets, resolve_params)
+from bench.model import BenchError
+
+WORKLOADS = {name: registry.get_workload(name) for name in ("sleep", "fib")}
+USES_PROCESSES = {"threads": False, "pool-map": True, "serial": False}
+
+
+def test_parse_sets_groups_by_workload():
+    assert parse_sets(["fib.k=25", "fib.n=3", "sleep.seconds=0.1"]) == {
+        "fib": {"k": "25", "n": "3"}, "sleep": {"seconds": "0.1"}}
+
+
+@pytest.mark.parametrize("bad", ["fib", "fib.k", "fib.k=", ".k=3", "fib=3", "k=3", "fib.k.x=3", ""])
+def test_parse_sets_rejects_malformed(bad):
+    with pytest.raises(BenchError, match="--set wants WORKLOAD.PARAM=VALUE"):
+        parse_sets([bad])
+
+
+def test_parse_int_list():
+    assert parse_int_list("4,1,2,2", "--cores") == [1, 2, 4]
+    for bad in ("", "0", "a", "1,-2", "1.5"):
+        with pytest.raises(BenchError):
+            parse_int_list(bad, "--cores")
+
+
+@pytest.mark.parametrize("available,expected", [(1, [1]), (2, [1, 2]), (6, [1, 2, 4, 6]), (8, [1, 2, 4, 8])])
+def test_default_cores(available, expected):
+    assert default_cores(available) == expected
+
+
+def test_io_work_is_also_oversubscribed():
+    assert default_workers(WORKLOADS["sleep"], 2) == [2, 4]
+    assert default_workers(WORKLOADS["fib"], 2) == [2]
+
+
+def test_resolve_params_uses_profile_defaults_and_overrides():
+    fib = WORKLOADS["fib"]
+    quick = dict(resolve_params(fib, "quick", {}))
+    full = dict(resolve_params(fib, "full", {}))
+    assert quick != full
+    assert dict(resolve_params(fib, "quick", {"k": "12"}))["k"] == 12
+    with pytest.raises(BenchError, match="has no parameter 'z'"):
+        resolve_params(fib, "quick", {"z": "1"})
+    with pytest.raises(BenchError, match="wants int"):
+        resolve_params(fib, "quick", {"k": "x"})
+    with pytest.raises(BenchError, match=">= 1"):
+        resolve_params(fib, "quick", {"n": "0"})
+
+
+def test_build_cases_puts_serial_first_and_crosses_every_axis():
+    spec = MatrixSpec(workloads=["fib", "sleep"], strategies=["serial", "threads", "pool-map"], cores=[1, 2],
+                      start_methods=["fork", "spawn"])
+    cases = build_cases(spec, WORKLOADS, USES_PROCESSES)
+    keys = [c.key for c in cases]
+    assert len(keys) == len(set(keys)), "case keys must be unique"
+    fib2 = [c for c in cases if c.workload == "fib" and c.cores == 2]
+    assert fib2[0].strategy == "serial" and fib2[0].workers == 1
+    # threads: 2 modes; pool-map: 2 modes x 2 start methods
+    assert len(fib2) == 1 + 2 + 4
+    assert {c.start_method for c in fib2 if c.strategy == "threads"} == {None}
+    sleep2 = [c for c in cases if c.workload == "sleep" and c.cores == 2 and c.strategy == "threads"]
+    assert sorted({c.workers for c in sleep2}) == [2, 4]
+
+
+def test_set_for_a_workload_not_in_the_run_is_an_error():
+    spec = MatrixSpec(workloads=["fib"], strategies=["threads"], cores=[1], overrides={"sleep": {"n": "2"}})
+    with pytest.raises(BenchError, match="not in this run"):
+        build_cases(spec, WORKLOADS, USES_PROCESSES)
