@@ -10,7 +10,7 @@ TEST_APT := chromium
 PROFILE ?= quick
 BASE    ?= results/baselines/quick.json
 
-.PHONY: setup system-deps test-deps bench test compare report clean
+.PHONY: setup system-deps test-deps bench test compare report clean extras
 
 setup: $(STAMP) system-deps
 
@@ -46,9 +46,22 @@ bench: setup
 test: setup test-deps
 	$(PY) -m pytest -q
 
+# make compare BASE=results/baselines/quick.json [COMPARE_ARGS="--metric speedup --format md"]
+# exit 1 on a significant regression (see docs/ci-example.yml)
 compare: setup
+	@test -f $(BASE) || { echo "compare: no baseline $(BASE) (make compare BASE=path/to/base.json)"; exit 2; }
 	$(PY) -m bench run --profile $(PROFILE) -o results/new.json
-	$(PY) -m bench compare $(BASE) results/new.json
+	$(PY) -m bench compare $(BASE) results/new.json $(COMPARE_ARGS)
+
+# Optional engines (strategies loky, mpire, ray): about 250 MB, mostly ray.
+extras: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[extras]'
+
+# One environment per extra interpreter for `bench run --python 3.12`:
+# `make venv-3.12` finds python3.12 (pyenv's versions, then PATH) and makes
+# .venvs/3.12.x with this project installed; run it again to refresh.
+venv-%: $(STAMP)
+	$(PY) -m bench.interpreters setup $*
 
 clean:
-	rm -rf $(VENV) reports/*.html .pytest_cache
+	rm -rf $(VENV) .venvs reports/*.html .pytest_cache

@@ -41,11 +41,15 @@ def measure_case(spec: dict[str, Any]) -> dict[str, Any]:
     from bench import registry
     from bench.equality import explain_mismatch, fingerprints
     from bench.metadata import case_metadata
+    from bench.threadlimits import threadpool_metadata
     from bench.model import StrategyOptions
     from bench.timing import TimingPlan, measure
+    from bench.cpu_usage import CycleUsage
 
     for module in spec.get("workload_modules", []):
         registry.import_workload_module(module)
+    for module in spec.get("strategy_modules", []):
+        registry.import_strategy_module(module)
     case = spec["case"]
     workload = registry.get_workload(case["workload"])
     tasks = workload.make_tasks(case["params"])
@@ -58,10 +62,11 @@ def measure_case(spec: dict[str, Any]) -> dict[str, Any]:
         return explain_mismatch(expected, fingerprints(results)) if expected is not None else None
 
     plan = TimingPlan(**spec["plan"])
+    usage = CycleUsage()  # CPU time per cycle: checks the workload's declared bound
     if case["mode"] == "warm":
         strategy.start()
         try:
-            timings = measure(lambda: strategy.map(workload.task, tasks), plan, check)
+            timings = measure(usage.wrap(lambda: strategy.map(workload.task, tasks)), plan, check)
         finally:
             strategy.close()
     else:
@@ -71,15 +76,17 @@ def measure_case(spec: dict[str, Any]) -> dict[str, Any]:
                 return strategy.map(workload.task, tasks)
             finally:
                 strategy.close()
-        timings = measure(cold_cycle, plan, check)
+        timings = measure(usage.wrap(cold_cycle), plan, check)
     results = timings.last_results or []
     return {
         "values": list(timings.values),
         "warmups": list(timings.warmups),
         "ok": True,
         "error": "",
-        "metrics": _metrics(workload, case, results),
-        "metadata": {**case_metadata(), **strategy.describe()},
+        "metrics": {**_metrics(workload, case, results), **usage.metrics()},
+        "metadata": {**case_metadata(), **threadpool_metadata(), **strategy.describe(), "bound": workload.bound,
+                     "thread_limits": "on" if spec.get("thread_limits", True) else "off",
+                     "n_tasks": len(tasks)},
         "fingerprints": fingerprints(results),
     }
 

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import psutil
 
@@ -28,6 +28,31 @@ def become_subreaper() -> bool:
         return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
+
+
+#: the case process group being waited for, and whether one is being forked
+_running: dict[str, Any] = {"pgid": None, "launching": False}
+
+
+def stop_running_case() -> bool:
+    """Called from a signal handler: kill the running case; True if that handles the stop.
+
+    While a case runs the runner sits in wait(); killing the case ends the wait
+    and the runner then sees the stop request between cases.  Raising instead
+    could land inside fork's at-fork callbacks, where the exception is lost.
+    """
+    if _running["launching"]:
+        return True
+    if _running["pgid"] is not None:
+        _kill_group(_running["pgid"])
+        return True
+    return False
+
+
+def stop_requested() -> bool:
+    from bench import interrupts
+
+    return interrupts.requested()
 
 
 @dataclass(frozen=True)
@@ -79,18 +104,24 @@ def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], ti
     existing = descendant_pids()
     started = time.perf_counter()
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    _running["launching"] = True  # a stop request now only records itself (see interrupts)
     try:
         proc = subprocess.Popen(list(argv), env=env, start_new_session=True, preexec_fn=pin,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     finally:
+        _running["launching"] = False
         if log_path:
             log.close()  # type: ignore[union-attr]
+    _running["pgid"] = proc.pid
     timed_out = False
     try:
+        if stop_requested():
+            _kill_group(proc.pid)
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
     finally:
+        _running["pgid"] = None
         _kill_group(proc.pid)
         proc.wait()
         reap_descendants(keep=existing)

@@ -26,6 +26,13 @@ def gil_enabled() -> bool:
     return True if check is None else bool(check())
 
 
+def free_threaded_build() -> bool:
+    """A build configured with --disable-gil (3.13t and later), whatever the GIL's state now."""
+    import sysconfig
+
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
 def python_info() -> dict[str, Any]:
     return {
         "python_version": platform.python_version(),
@@ -109,10 +116,19 @@ def machine_metadata() -> dict[str, Any]:
 
 
 def case_metadata() -> dict[str, Any]:
-    """Collected inside the case process, after pinning."""
+    """Collected inside the case process, after pinning and after the case ran.
+
+    After: a free-threaded build re-enables the GIL when an extension that is
+    not marked safe is imported, so the state is read once every import is done.
+    The interpreter is recorded per case because `bench run --python` may run
+    cases under another one than the parent's.
+    """
     return {
         "affinity": ",".join(str(c) for c in sorted(os.sched_getaffinity(0))),
         "load_avg_1min": round(load_average(), 2),
+        "python_version": platform.python_version(),
+        "python_executable": sys.executable,
+        "python_free_threaded": free_threaded_build(),
         "python_gil": "enabled" if gil_enabled() else "disabled",
         **{f"env_{var}": os.environ.get(var, "") for var in THREAD_LIMIT_VARS},
     }

@@ -38,6 +38,12 @@ DEFAULT_STRATEGIES: tuple[str, ...] = tuple(BUILTIN_STRATEGIES)
 BUILTIN_STRATEGIES.update({
     "pool-map-async": "bench.strategies.pool:PoolMapAsync",
     "joblib-threads": "bench.strategies.joblib_backend:JoblibThreads",
+    # issue 6: scale out, and the optional engines (skipped with a reason when not installed)
+    "dask-distributed": "bench.strategies.dask_distributed:DaskDistributed",
+    "loky": "bench.strategies.loky_direct:Loky",
+    "mpire": "bench.strategies.mpire_pool:Mpire",
+    "ray": "bench.strategies.ray_local:Ray",
+    "interpreters": "bench.strategies.interpreters:Interpreters",
 })
 
 _workloads: dict[str, str | Callable[[], Any]] = dict(BUILTIN_WORKLOADS)
@@ -128,3 +134,24 @@ def import_workload_module(module_name: str) -> list[str]:
         register_workload(workload.name, lambda found_workload=workload: found_workload)
         names.append(workload.name)
     return names
+
+
+def import_strategy_module(module_name: str) -> list[str]:
+    """Register the strategy classes a user module exposes (``STRATEGIES`` or ``STRATEGY``)."""
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # any import failure is the user's input problem
+        raise BenchError(
+            f"cannot import strategy module {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    found = list(getattr(module, "STRATEGIES", ()))
+    if hasattr(module, "STRATEGY"):
+        found.append(module.STRATEGY)
+    if not found:
+        raise BenchError(f"strategy module {module_name!r} defines neither STRATEGIES nor STRATEGY")
+    for cls in found:
+        if not (isinstance(cls, type) and getattr(cls, "name", "") and callable(getattr(cls, "map", None))):
+            raise BenchError(f"{module_name}: {cls!r} is not a strategy class with a name and a map method")
+        register_strategy(cls.name, lambda found_class=cls: found_class)
+    return [cls.name for cls in found]
+

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from bench import storage
-from bench.isolation import become_subreaper, run_pinned
+from bench import interrupts, storage
+from bench.isolation import become_subreaper, descendant_pids, reap_descendants, run_pinned
 from bench.model import Case, CaseResult, Workload
 from bench.timing import TimingPlan
 
@@ -41,22 +41,31 @@ class RunSettings:
     plan: TimingPlan
     timeout: float = 120.0
     workload_modules: Sequence[str] = ()
+    strategy_modules: Sequence[str] = ()
     scheduler: str | None = None
+    #: False (bench run --no-thread-limits): no BLAS/OpenMP caps, to see what oversubscription costs
+    thread_limits: bool = True
     cpus: Sequence[int] = field(default_factory=lambda: sorted(os.sched_getaffinity(0)))
     progress: bool = True
 
 
 def instance_key(case: Case) -> str:
-    """Cases with the same key must produce the same results."""
+    """Cases with the same key must produce the same results.
+
+    Per interpreter: each one's cases are checked against its own serial run,
+    as its speed-ups are (another Python or numpy may legitimately differ).
+    """
     params = ",".join(f"{k}={v}" for k, v in case.params)
-    return f"{case.workload}[{params}]"
+    return f"{case.workload}[{params}]" + (f"@{case.python}" if case.python else "")
 
 
-def case_env(case: Case, workload: Workload) -> dict[str, str]:
+def case_env(case: Case, workload: Workload, thread_limits: bool = True) -> dict[str, str]:
     # The workload's nested-thread limits apply to serial too: an unlimited
     # tesseract is ~2x slower even alone, and a handicapped baseline would
-    # inflate every speed-up.
-    env = {**os.environ, **BLAS_LIMITS, **workload.parallel_env}
+    # inflate every speed-up.  Without limits the caller's environment is
+    # passed as it is (variables it already sets still apply, and are recorded).
+    limits = {**BLAS_LIMITS, **workload.parallel_env} if thread_limits else {}
+    env = {**os.environ, **limits}
     env.setdefault("PYTHONHASHSEED", "0")  # deterministic str hashing in every worker
     return env
 
@@ -74,19 +83,27 @@ class Runner:
 
     def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:
         become_subreaper()
+        existing = descendant_pids()
         done = self.results.case_keys()
         todo = [case for case in cases if case.key not in done]
         progress = _progress(len(cases), len(cases) - len(todo), self.settings.progress)
         try:
             for case in todo:
+                interrupts.check()
                 progress.set_postfix_str(case.key, refresh=False)
                 on_case(case)
-                self.results.cases.append(self.run_case(case))
+                result = self.run_case(case)
+                interrupts.check()  # a case killed by the stop request is not a result
+                self.results.cases.append(result)
                 storage.save(self.results, self.settings.output)
                 progress.update(1)
+            interrupts.check()
             self.results.complete = True
             storage.save(self.results, self.settings.output)
         finally:
+            # a signal can land between fork and bookkeeping: whatever this run
+            # started and is still alive dies here, before the subreaper exits
+            reap_descendants(keep=existing)
             progress.close()
         return self.results
 
@@ -113,12 +130,13 @@ class Runner:
         cpus = list(self.settings.cpus)[: case.cores]
         spec = {"case": {**_case_dict(case)}, "cpus": cpus, "plan": vars(self.settings.plan),
                 "workload_modules": list(self.settings.workload_modules),
+                "strategy_modules": list(self.settings.strategy_modules),
                 "expected_path": str(expected_path) if expected_path else None,
-                "scheduler": self.settings.scheduler}
+                "scheduler": self.settings.scheduler, "thread_limits": self.settings.thread_limits}
         spec_path, out_path, log_path = (stem.with_suffix(s) for s in (".spec.json", ".out.json", ".log"))
         spec_path.write_text(json.dumps(spec))
         argv = [case.python or sys.executable, "-m", "bench.case_process", str(spec_path), str(out_path)]
-        outcome = run_pinned(argv, cpus, case_env(case, workload), self.settings.timeout, str(log_path))
+        outcome = run_pinned(argv, cpus, case_env(case, workload, self.settings.thread_limits), self.settings.timeout, str(log_path))
         if outcome.timed_out:
             return {"ok": False, "error": f"timed out after {self.settings.timeout:g} s; case process tree killed"}
         if not out_path.exists():

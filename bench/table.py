@@ -4,7 +4,9 @@ Speed-up is the serial median over the case median, both from the same run,
 the same core count and the same workload parameters (and interpreter), with
 a bootstrap confidence interval of that ratio.  Efficiency divides by the
 parallelism actually available, min(workers, cores): oversubscribed I/O work
-can then exceed 1, which is the honest reading.
+can then exceed 1, which is the honest reading.  ``efficiency_vs_ceiling``
+divides the speed-up by what this machine measurably gives at that parallelism
+for the workload's bound instead (``bench.ceiling``, from the run's calibration).
 """
 from __future__ import annotations
 
@@ -12,13 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-from bench import stats
+from bench import ceiling, stats
+from bench.interpreters import label_from_metadata
 from bench.model import CaseResult
 from bench.storage import ResultSet
 
 COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "start_method", "python",
            "n_values", "median_s", "mad_s", "ci_low_s", "ci_high_s", "speedup", "speedup_ci_low",
-           "speedup_ci_high", "efficiency", "ideal_speedup", "ok", "error"]
+           "speedup_ci_high", "efficiency", "ideal_speedup", "bound", "ceiling", "ceiling_kind",
+           "efficiency_vs_ceiling", "bound_check", "ok", "error"]
 
 
 def _baseline_key(result: CaseResult) -> tuple[Any, ...]:
@@ -59,7 +63,10 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
     return {
         "workload": case.workload, "params": ",".join(f"{k}={v}" for k, v in case.params),
         "strategy": case.strategy, "cores": case.cores, "workers": case.workers, "mode": case.mode,
-        "start_method": case.start_method or "", "python": case.python or "",
+        # effective values from the case process: a None start method is the
+        # platform default (recorded there), and python is "3.12.1 (GIL enabled)"
+        "start_method": case.start_method or str(result.metadata.get("start_method", "")),
+        "python": label_from_metadata(result.metadata) or case.python or "",
         "n_values": len(result.values), **_timing_columns(result.values),
         **_speedup_columns(result, serial), "ok": ok, "error": error,
         **{f"metric_{name}": value for name, value in sorted(result.metrics.items())},
@@ -68,7 +75,12 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
 
 def tidy(results: ResultSet) -> pd.DataFrame:
     serials = baselines(results)
-    rows = [row(r, serials.get(_baseline_key(r))) for r in results.cases]
+    machine = ceiling.machine_ceilings(results.calibration)  # once: bootstraps are not free
+    rows = []
+    for result in results.cases:
+        serial = serials.get(_baseline_key(result))
+        base = row(result, serial)
+        rows.append({**base, **ceiling.columns(result, serial, base["speedup"], machine)})
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)

@@ -1,7 +1,8 @@
 """Helpers for tests (structlog's idea): build results without running anything."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+import random
+from typing import Any, Callable, Iterable, Sequence
 
 from bench.model import Case, CaseResult
 from bench.storage import ResultSet
@@ -26,3 +27,25 @@ def make_results(results: Iterable[CaseResult], complete: bool = True) -> Result
 
 def scaled(values: Sequence[float], factor: float) -> list[float]:
     return [v * factor for v in values]
+
+
+def scaling_results(speedup_at: Callable[[int], float], cores: Sequence[int] = (1, 2, 4, 8),
+                    strategy: str = "threads", modes: Sequence[str] = ("warm",), n: int = 7,
+                    noise: float = 0.01, seed: int = 0, serial_s: float = 1.0, workload: str = "fib") -> ResultSet:
+    """A run whose parallel cases follow ``speedup_at(p)`` exactly, times jittered by ``noise``.
+
+    One serial case and one case per mode at each core count (workers = cores), so the
+    fitted models have a known answer (e.g. Amdahl's f from ``stats.amdahl_speedup``).
+    """
+    rng = random.Random(seed)
+
+    def jitter(centre: float) -> list[float]:
+        return [centre * (1.0 + noise * rng.gauss(0.0, 1.0)) for _ in range(n)]
+
+    cases = []
+    for count in cores:
+        cases.append(make_result(jitter(serial_s), workload=workload, strategy="serial", cores=count, workers=1))
+        for mode in modes:
+            cases.append(make_result(jitter(serial_s / speedup_at(count)), workload=workload, strategy=strategy,
+                                     cores=count, mode=mode))
+    return make_results(cases)

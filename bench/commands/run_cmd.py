@@ -5,12 +5,12 @@ import argparse
 import datetime as _dt
 import multiprocessing
 import os
-import signal
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench import registry, storage
+from bench import interrupts, interpreters, registry, storage
 from bench.matrix import (MatrixSpec, build_cases, default_cores, parse_int_list, parse_name_list,
                           parse_sets)
 from bench.metadata import machine_metadata
@@ -26,15 +26,27 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--workers", help="comma-separated worker counts (default: one per core; 2x for I/O work)")
     p.add_argument("--modes", default="cold,warm", help="cold, warm or both (default: cold,warm)")
     p.add_argument("--start-methods", help="fork,spawn,forkserver for process strategies (default: the platform's)")
+    p.add_argument("--python", metavar="PATH|VERSION[,...]",
+                   help="run the matrix under each interpreter: paths, or versions like 3.12 found in .venvs/, "
+                        "pyenv or PATH (set one up once with: make venv-3.12)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="dask-distributed runs on this existing dask cluster instead of a LocalCluster")
+    p.add_argument("--no-thread-limits", action="store_true",
+                   help="do not cap BLAS/OpenMP pools in the cases (shows what oversubscription costs)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="WORKLOAD.PARAM=VALUE",
                    help="override a workload parameter (repeatable)")
     p.add_argument("--profile", choices=PROFILES, default="quick")
     p.add_argument("--workload-module", action="append", default=[], metavar="MODULE",
                    help="import workloads from this module (repeatable)")
+    p.add_argument("--strategy-module", action="append", default=[], metavar="MODULE",
+                   help="import strategies from this module (repeatable)")
     p.add_argument("-o", "--output", help="results file (default: results/run-DATE.json)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds before a case is killed (default 120)")
     p.add_argument("--resume", metavar="FILE", help="continue an interrupted run stored in FILE")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-calibrate", action="store_true", default=bool(os.environ.get("BENCH_NO_CALIBRATE")),
+                   help="skip the brief machine calibration (CPU and bandwidth ceilings) before the matrix "
+                        "(also: BENCH_NO_CALIBRATE=1)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any case failed")
     p.set_defaults(func=run)
 
@@ -91,15 +103,75 @@ def _modes(text: str) -> list[str]:
 def spec_from_args(args: argparse.Namespace) -> tuple[MatrixSpec, list[dict[str, str]]]:
     overrides = parse_sets(args.sets)
     workloads, skipped_w = _choose(args.workloads, registry.workload_names(), registry.get_workload, "workload")
-    strategies, skipped_s = _choose(args.strategies, list(registry.DEFAULT_STRATEGIES), registry.get_strategy, "strategy")
+    args.interpreters = _interpreters(args)  # kept on args for spec_to_config
+    strategies, skipped_s = _choose(args.strategies, list(registry.DEFAULT_STRATEGIES),
+                                    _strategy_lookup(args.interpreters), "strategy")
+    args.scheduler = _scheduler(args.scheduler, strategies)
     spec = MatrixSpec(
         workloads=workloads, strategies=strategies,
         cores=_cores(args.cores, len(os.sched_getaffinity(0))),
         workers=parse_int_list(args.workers, "--workers") if args.workers else (),
         modes=_modes(args.modes), start_methods=_start_methods(args.start_methods),
-        overrides=overrides, profile=args.profile,
+        pythons=[i.path for i in args.interpreters] or [None], overrides=overrides, profile=args.profile,
     )
     return spec, skipped_w + skipped_s
+
+
+def _interpreters(args: argparse.Namespace) -> list[interpreters.Interpreter]:
+    """--python items, probed; each also says which of the strategies it can run."""
+    if not args.python:
+        return []
+    names = parse_name_list(args.strategies) if args.strategies else list(registry.DEFAULT_STRATEGIES)
+    for name in names:
+        registry.get_strategy(name)  # unknown names fail here, with the known ones
+    return interpreters.resolve_all(args.python, names)
+
+
+class _Availability:
+    def __init__(self, reason: str | None) -> None:
+        self.reason = reason
+
+    def unavailable_reason(self) -> str | None:
+        return self.reason
+
+
+def _strategy_lookup(pythons: list[interpreters.Interpreter]) -> Any:
+    """Under --python a strategy is available when one of the interpreters can run it."""
+    if not pythons:
+        return registry.get_strategy
+    return lambda name: _Availability(interpreters.availability(pythons, name))
+
+
+def _scheduler(address: str | None, strategies: list[str]) -> str | None:
+    if address is None:
+        return None
+    if not re.match(r"^[a-z]+://\S+:\d+$", address):
+        raise BenchError(f"--scheduler wants an address like tcp://HOST:PORT, got {address!r}")
+    if "dask-distributed" not in strategies:
+        raise BenchError("--scheduler is for strategy dask-distributed; add it to --strategies")
+    _reachable(address)
+    return address
+
+
+def _reachable(address: str) -> None:
+    """Fail now, in one line, rather than once per case after a connect timeout."""
+    import socket
+
+    host, _, port = address.split("://", 1)[1].rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        raise BenchError(f"--scheduler {address}: cannot connect ({exc.strerror or exc})") from None
+
+
+def _start_method_axis(strategies: list[str], scheduler: str | None) -> dict[str, bool]:
+    """Which strategies are crossed with --start-methods (loky, ray, an external cluster: not)."""
+    axis = {}
+    for name in strategies:
+        cls = registry.get_strategy(name)
+        honours = getattr(cls, "honours_start_method", None)
+        axis[name] = bool(honours(scheduler)) if honours else cls.uses_processes
+    return axis
 
 
 def spec_to_config(spec: MatrixSpec, args: argparse.Namespace) -> dict[str, Any]:
@@ -107,6 +179,10 @@ def spec_to_config(spec: MatrixSpec, args: argparse.Namespace) -> dict[str, Any]
             "cores": list(spec.cores), "workers": list(spec.workers), "modes": list(spec.modes),
             "start_methods": list(spec.start_methods), "overrides": {k: dict(v) for k, v in spec.overrides.items()},
             "profile": spec.profile, "timeout": args.timeout, "workload_modules": list(args.workload_module),
+            "strategy_modules": list(args.strategy_module),
+            "pythons": list(spec.pythons), "scheduler": args.scheduler, "thread_limits": not args.no_thread_limits,
+            "python_labels": {i.path: i.label for i in getattr(args, "interpreters", [])},
+            "python_unavailable": interpreters.unavailable_pairs(getattr(args, "interpreters", [])),
             "argv": " ".join(sys.argv[1:])}
 
 
@@ -115,7 +191,7 @@ def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
         return MatrixSpec(workloads=config["workloads"], strategies=config["strategies"], cores=config["cores"],
                           workers=config["workers"], modes=config["modes"],
                           start_methods=config["start_methods"], overrides=config["overrides"],
-                          profile=config["profile"])
+                          pythons=config.get("pythons", [None]), profile=config["profile"])
     except (KeyError, TypeError) as exc:
         raise BenchError(f"cannot resume: run configuration is incomplete ({exc})") from None
 
@@ -130,44 +206,67 @@ def _default_output() -> Path:
 def _prepare(args: argparse.Namespace) -> tuple[MatrixSpec, storage.ResultSet, Path]:
     if args.resume:
         results = storage.load(args.resume)
-        for module in results.config.get("workload_modules", []):
-            registry.import_workload_module(module)
+        _import_plugins(results.config.get("workload_modules", []), results.config.get("strategy_modules", []))
         args.timeout = results.config.get("timeout", args.timeout)
         args.workload_module = results.config.get("workload_modules", [])
+        args.strategy_module = results.config.get("strategy_modules", [])
+        args.scheduler = results.config.get("scheduler")
+        args.no_thread_limits = not results.config.get("thread_limits", True)
         return spec_from_config(results.config), results, Path(args.resume)
-    for module in args.workload_module:
-        registry.import_workload_module(module)
+    _import_plugins(args.workload_module, args.strategy_module)
     spec, skipped = spec_from_args(args)
     results = storage.ResultSet(metadata=machine_metadata(), config=spec_to_config(spec, args), skipped=skipped)
     return spec, results, Path(args.output) if args.output else _default_output()
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+def _import_plugins(workload_modules: list[str], strategy_modules: list[str]) -> None:
+    for module in workload_modules:
+        registry.import_workload_module(module)
+    for module in strategy_modules:
+        registry.import_strategy_module(module)
 
 
 def run(args: argparse.Namespace) -> int:
     spec, results, output = _prepare(args)
     workloads = {name: registry.get_workload(name) for name in spec.workloads}
-    uses_processes = {name: registry.get_strategy(name).uses_processes for name in spec.strategies}
-    cases = build_cases(spec, workloads, uses_processes)
+    cases = build_cases(spec, workloads, _start_method_axis(list(spec.strategies), args.scheduler))
+    cases, skipped = interpreters.drop_unavailable(cases, results.config.get("python_unavailable", {}))
+    results.skipped += [item for item in skipped if item not in results.skipped]
     if not cases:
         raise BenchError("nothing to run: no available workload was selected")
     settings = RunSettings(output=output, plan=PLANS[spec.profile], timeout=args.timeout,
-                           workload_modules=args.workload_module, progress=not args.no_progress)
+                           workload_modules=args.workload_module,
+                           strategy_modules=args.strategy_module, progress=not args.no_progress,
+                           scheduler=args.scheduler, thread_limits=not args.no_thread_limits)
     for item in results.skipped:
         print(f"bench: skipped {item}", file=sys.stderr)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        Runner(settings, workloads, results).run(cases)
+        with interrupts.stop_on_signals():
+            _calibrate(args, spec, results, settings)
+            Runner(settings, workloads, results).run(cases)
     except KeyboardInterrupt:
         storage.save(results, output)
         print(f"bench: interrupted; {len(results.cases)} measured cases kept in {output} "
               f"(continue with: bench run --resume {output})", file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     return _summarise(results, output, args.strict)
+
+
+def _calibrate(args: argparse.Namespace, spec: MatrixSpec, results: storage.ResultSet,
+               settings: RunSettings) -> None:
+    """The brief calibration (bench.calibrate) before the matrix; a resumed run keeps the one it has."""
+    if args.no_calibrate or results.calibration.get("raw"):
+        return
+    from bench import calibrate, ceiling
+
+    print("bench: calibrating the machine's ceilings (a few seconds; --no-calibrate skips)", file=sys.stderr)
+    try:
+        results.calibration = calibrate.calibrate(spec.cores, calibrate.BRIEF, cpus=settings.cpus)
+    except (calibrate.CalibrationError, OSError) as exc:  # the matrix is still worth running
+        results.calibration = {"error": str(exc)}
+        print(f"bench: calibration failed, no ceilings in this run: {exc}", file=sys.stderr)
+        return
+    print(f"bench: {ceiling.headline(results.calibration)}", file=sys.stderr)
 
 
 def _summarise(results: storage.ResultSet, output: Path, strict: bool) -> int:

@@ -22,6 +22,12 @@ def mp_context(start_method: str | None) -> BaseContext:
     return multiprocessing.get_context(start_method)
 
 
+def effective_start_method(start_method: str | None) -> str:
+    """The method a None (platform default) really means here, for the record."""
+    return start_method or multiprocessing.get_start_method(allow_none=True) or \
+        multiprocessing.get_context().get_start_method()
+
+
 class StrategyBase:
     """Default capability flags and a no-op lifecycle."""
 
@@ -55,6 +61,11 @@ class StrategyBase:
     def close(self) -> None:
         """Shut the pool down and reap every worker."""
 
+    @classmethod
+    def honours_start_method(cls, scheduler: str | None = None) -> bool:
+        """Whether the --start-methods axis applies (engines with their own, like loky, say no)."""
+        return cls.uses_processes
+
     def describe(self) -> dict[str, Any]:
         """Settings worth recording in the case's metadata."""
-        return {"start_method": self.options.start_method or ""} if self.uses_processes else {}
+        return {"start_method": effective_start_method(self.options.start_method)} if self.uses_processes else {}

@@ -13,6 +13,12 @@ class Joblib(StrategyBase):
     needs_pickle = True
     backend: ClassVar[str] = "loky"
 
+    @classmethod
+    def honours_start_method(cls, scheduler: str | None = None) -> bool:
+        # loky starts its workers its own way ("loky": fork+exec, spawn-like);
+        # crossing it with fork/spawn/forkserver would only repeat one case
+        return False
+
     def start(self) -> None:
         from joblib import Parallel
 

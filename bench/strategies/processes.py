@@ -6,6 +6,7 @@ come back tagged with their index, so the caller gets them in order.
 """
 from __future__ import annotations
 
+import multiprocessing
 import queue
 import traceback
 from typing import Any, Callable, Sequence
@@ -29,18 +30,30 @@ class QueueWorker:
                 outbox.put((chunk_id, None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
+class _WorkerMixin:
+    """A multiprocessing.Process subclass body: the worker pulls chunks until told to stop."""
+
+    def __init__(self, inbox: Any, outbox: Any) -> None:
+        super().__init__(daemon=True)  # type: ignore[call-arg]
+        self.inbox, self.outbox = inbox, outbox
+
+    def run(self) -> None:
+        QueueWorker.loop(self.inbox, self.outbox)
+
+
+# One module-level subclass per start method: spawn and forkserver pickle the
+# Process object itself, so its class must be importable by name (a class made
+# inside a function fails with "Can't pickle local object"), and it must derive
+# from that context's Process so that the context's start method is used.
+_WORKER_CLASSES: dict[str, type] = {}
+for _method in multiprocessing.get_all_start_methods():
+    _name = f"{_method.capitalize()}Worker"
+    _WORKER_CLASSES[_method] = globals()[_name] = type(
+        _name, (_WorkerMixin, multiprocessing.get_context(_method).Process), {"__module__": __name__})
+
+
 def _make_process_class(ctx: Any) -> type:
-    class Worker(ctx.Process):  # type: ignore[misc,name-defined]
-        """A multiprocessing.Process subclass: the worker pulls chunks until told to stop."""
-
-        def __init__(self, inbox: Any, outbox: Any) -> None:
-            super().__init__(daemon=True)
-            self.inbox, self.outbox = inbox, outbox
-
-        def run(self) -> None:
-            QueueWorker.loop(self.inbox, self.outbox)
-
-    return Worker
+    return _WORKER_CLASSES[ctx.get_start_method()]
 
 
 class WorkerDied(RuntimeError):

@@ -1,0 +1,83 @@
+"""Purpose-built bad workloads and strategies for the fault tests.
+
+Each fault fires only inside a worker (another process or thread), so the
+serial baseline succeeds and the parallel case is the one that misbehaves.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from bench.model import Param, WorkloadBase
+from bench.strategies.threads import Threads
+
+
+def in_worker() -> bool:
+    return multiprocessing.parent_process() is not None or threading.current_thread() is not threading.main_thread()
+
+
+def _spawn_escaped_orphan() -> None:
+    """A grandchild in its own session, double-forked: it escapes the case's process group."""
+    code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n"
+    subprocess.Popen([sys.executable, "-c", code], start_new_session=True).wait()
+
+
+def faulty_task(task: tuple[int, str]) -> int:
+    index, fault = task
+    if in_worker() and index == 1:
+        if fault == "raise":
+            raise ValueError(f"boom in task {index}")
+        if fault == "exit":
+            os._exit(7)
+        if fault == "kill":  # what the kernel's OOM killer does
+            os.kill(os.getpid(), signal.SIGKILL)
+        if fault == "hang":
+            time.sleep(3600)
+        if fault == "wrong":
+            return -index
+        if fault == "memory":
+            bytearray(1 << 44)  # 16 TiB: MemoryError, as from a capped worker
+        if fault == "orphan":
+            _spawn_escaped_orphan()
+    return index * index
+
+
+class Faulty(WorkloadBase):
+    name = "faulty"
+    summary = "tasks that misbehave in workers on demand"
+    bound = "cpu"
+    params = (Param("fault", str, "none", "none", "none|raise|exit|kill|hang|wrong|memory|orphan"),
+              Param("n", int, 4, 4, "tasks", minimum=1))
+    task = staticmethod(faulty_task)
+
+    def make_tasks(self, params):
+        return [(i, params["fault"]) for i in range(params["n"])]
+
+
+WORKLOAD = Faulty()
+
+
+class Reversing(Threads):
+    """A strategy that lies: right values, wrong order."""
+
+    name = "reversing"
+    summary = "returns results in reverse order"
+
+    def map(self, fn, tasks):
+        return list(reversed(super().map(fn, tasks)))
+
+
+class Dropping(Threads):
+    name = "dropping"
+    summary = "loses the last result"
+
+    def map(self, fn, tasks):
+        return super().map(fn, tasks)[:-1]
+
+
+STRATEGIES = [Reversing, Dropping]

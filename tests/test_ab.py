@@ -1,0 +1,127 @@
+"""Interleaved A/B mode: scheduling (pure, fake channels) and a tiny real run (invariants only)."""
+from __future__ import annotations
+
+import os
+
+from bench import storage
+from bench.ab import ROOT, Side, SideFailed, SideRecord, interleave, order, session_plans, side_env
+from bench.cli import main
+from bench.compare import identity
+from bench.timing import TimingPlan
+
+
+def test_order_alternates_abba():
+    assert [order(i) for i in range(4)] == [["A", "B"], ["B", "A"], ["A", "B"], ["B", "A"]]
+
+
+def test_side_env_puts_the_side_code_first_and_keeps_the_harness_importable():
+    side = Side("A", pythonpath=("/wt/base",), env={"MY_FLAG": "1"})
+    env = side_env({"PYTHONPATH": "/extra", "HOME": "/root"}, side)
+    assert env["PYTHONPATH"].split(os.pathsep) == ["/wt/base", str(ROOT), "/extra"]
+    assert env["MY_FLAG"] == "1" and env["HOME"] == "/root"
+
+
+class FakeChannel:
+    """Answers "cycle" with a fixed time and logs who was asked, in order."""
+
+    def __init__(self, label, seconds, log, fail_at=None):
+        self.label, self.seconds, self.log, self.fail_at = label, seconds, log, fail_at
+
+    def request(self, command, timeout):
+        self.log.append(self.label)
+        if self.fail_at is not None and self.log.count(self.label) >= self.fail_at:
+            raise SideFailed("case process died (exit code 1)")
+        return {"value": self.seconds}
+
+
+def test_interleave_asks_in_abba_order_and_keeps_warmups_apart():
+    log = []
+    channels = {"A": FakeChannel("A", 0.01, log), "B": FakeChannel("B", 0.01, log)}
+    records = {"A": SideRecord(), "B": SideRecord()}
+    interleave(channels, records, TimingPlan(warmups=1, values=4, min_values=3), timeout=1)
+    assert log == list("ABBAABBAAB")
+    assert [len(r.warmups) for r in records.values()] == [1, 1]
+    assert [len(r.values) for r in records.values()] == [4, 4]
+
+
+def test_interleave_stops_both_sides_together_on_the_budget():
+    log = []
+    channels = {"A": FakeChannel("A", 0.4, log), "B": FakeChannel("B", 0.1, log)}
+    records = {"A": SideRecord(), "B": SideRecord()}
+    interleave(channels, records, TimingPlan(warmups=1, values=10, min_values=3, budget_seconds=1.0), timeout=1)
+    assert [len(r.values) for r in records.values()] == [3, 3]
+
+
+def test_a_failing_side_stops_and_the_other_goes_on():
+    log = []
+    channels = {"A": FakeChannel("A", 0.01, log), "B": FakeChannel("B", 0.01, log, fail_at=2)}
+    records = {"A": SideRecord(), "B": SideRecord()}
+    interleave(channels, records, TimingPlan(warmups=0, values=4, min_values=3), timeout=1)
+    assert records["B"].error.startswith("case process died")
+    assert len(records["A"].values) == 4
+
+
+# ---------------------------------------------------------------- a real, tiny run
+
+TINY = ["--workloads", "sleep", "--strategies", "threads", "--cores", "1", "--workers", "1", "--modes", "warm",
+        "--set", "sleep.n=2", "--set", "sleep.seconds=0.002", "--no-progress"]
+
+
+def run_ab(tmp_path, *extra):
+    out_a, out_b = tmp_path / "a.json", tmp_path / "b.json"
+    code = main(["ab", *TINY, "--output-a", str(out_a), "--output-b", str(out_b), *extra])
+    return code, out_a, out_b
+
+
+def test_ab_writes_two_matching_files_with_interleaved_values(tmp_path, no_leaked_processes):
+    code, out_a, out_b = run_ab(tmp_path, "--b-set", "sleep.seconds=0.003", "--b-env", "BENCH_AB_TEST=1")
+    assert code == 0
+    a, b = storage.load(out_a), storage.load(out_b)
+    assert a.complete and b.complete
+    assert [identity(r.case) for r in a.cases] == [identity(r.case) for r in b.cases]
+    assert [r.case.params_dict["seconds"] for r in b.cases] == [0.003, 0.003]
+    assert b.config["ab"]["env"] == {"BENCH_AB_TEST": "1"} and a.config["ab"]["side"] == "A"
+    for case_a, case_b in zip(a.cases, b.cases):
+        assert case_a.ok and case_b.ok and len(case_a.values) == len(case_b.values) >= 3
+        assert case_a.metadata["ab_processes"] == 2 and len(case_a.warmups) == 2  # one warm-up per process
+        starts_a, starts_b = case_a.metadata["ab_value_starts"], case_b.metadata["ab_value_starts"]
+        rounds = list(zip(starts_a, starts_b))
+        for earlier, later in zip(rounds, rounds[1:]):  # every round of A and B is before the next one
+            assert max(earlier) < min(later)
+    assert main(["compare", str(out_a), str(out_b), "--format", "json"]) in (0, 1)
+
+
+def test_ab_side_that_cannot_import_fails_its_cases_only(tmp_path, no_leaked_processes):
+    broken = tmp_path / "broken"
+    (broken / "workloads").mkdir(parents=True)
+    (broken / "workloads" / "__init__.py").write_text("raise ImportError('broken checkout')\n")
+    code, out_a, out_b = run_ab(tmp_path, "--b-pythonpath", str(broken))
+    assert code == 0
+    a, b = storage.load(out_a), storage.load(out_b)
+    assert all(r.ok for r in a.cases)
+    assert not any(r.ok for r in b.cases)
+    assert "broken checkout" in b.cases[0].error
+
+
+def test_ab_bad_side_options_exit_2(tmp_path, capsys):
+    assert run_ab(tmp_path, "--a-python", str(tmp_path / "no-python"))[0] == 2
+    assert run_ab(tmp_path, "--b-env", "NOEQUALS")[0] == 2
+    assert run_ab(tmp_path, "--a-pythonpath", str(tmp_path / "missing"))[0] == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 3 and all(line.startswith("bench: error:") for line in errors)
+
+
+def test_session_plans_share_values_minimum_and_budget():
+    plans = session_plans(TimingPlan(warmups=1, values=5, min_values=3, budget_seconds=1.0), 2)
+    assert [(p.warmups, p.values, p.min_values, p.budget_seconds) for p in plans] == [(1, 3, 2, 0.5), (1, 2, 1, 0.5)]
+    assert len(session_plans(TimingPlan(warmups=0, values=2), 5)) == 2
+
+
+def test_interleave_counts_the_budget_per_session():
+    log = []
+    channels = {"A": FakeChannel("A", 0.3, log), "B": FakeChannel("B", 0.3, log)}
+    records = {"A": SideRecord(), "B": SideRecord()}
+    for plan in session_plans(TimingPlan(warmups=1, values=10, min_values=4, budget_seconds=1.0), 2):
+        interleave(channels, records, plan, timeout=1)
+    assert [len(r.values) for r in records.values()] == [4, 4]
+    assert [len(r.warmups) for r in records.values()] == [2, 2]

