@@ -29,6 +29,19 @@ COLUMNS = ["workload", "params", "strategy", "start_method", "python", "mode", "
            "note"]
 #: rms misfit of log speed-up above which a fitted model is called a poor description (~10 %)
 POOR_FIT = 0.1
+#: a speed-up this far above p is beyond linear scaling (oversubscribed waiting, cache effects), not noise
+SUPERLINEAR = 1.05
+
+
+@dataclass(frozen=True)
+class NotFitted:
+    """A model deliberately not fitted although there were enough points; ``reason`` says why."""
+
+    reason: str
+
+
+Amdahl = stats.AmdahlFit | stats.TooFewPoints
+USL = stats.USLFit | stats.TooFewPoints | NotFitted
 
 
 @dataclass(frozen=True)
@@ -60,8 +73,8 @@ class GroupFit:
 
     key: dict[str, Any]
     points: tuple[Point, ...]
-    amdahl: stats.AmdahlFit | stats.TooFewPoints
-    usl: stats.USLFit | stats.TooFewPoints
+    amdahl: Amdahl
+    usl: USL
     karp_flatt: tuple[KarpFlatt, ...]
     notes: tuple[str, ...]
 
@@ -107,14 +120,36 @@ def _karp_flatt(points: tuple[Point, ...]) -> tuple[KarpFlatt, ...]:
 # ---------------------------------------------------------------- fitting
 
 
-def _fit(points: tuple[Point, ...], seed: int) -> tuple[stats.AmdahlFit | stats.TooFewPoints,
-                                                         stats.USLFit | stats.TooFewPoints]:
+def _no_gain(points: tuple[Point, ...]) -> bool:
+    return all(point.speedup <= 1.0 for point in points if point.p > 1)
+
+
+def _superlinear(points: tuple[Point, ...]) -> list[int]:
+    return sorted({point.p for point in points if point.speedup > point.p * SUPERLINEAR})
+
+
+def _usl_unidentifiable(points: tuple[Point, ...]) -> NotFitted | None:
+    """Data the USL cannot describe whatever its parameters: no curve to fit, so no fit.
+
+    Also what keeps the report fast: the USL's bootstrap refits crawl on such data (seconds
+    to minutes per group), only to end at a bound that says nothing.
+    """
+    if _no_gain(points):
+        return NotFitted("there is no gain over serial to model")
+    if _superlinear(points):
+        return NotFitted("it never exceeds linear scaling, and some speed-ups here are above p")
+    return None
+
+
+def _fit(points: tuple[Point, ...], seed: int) -> tuple[Amdahl, USL]:
     p = [point.p for point in points]
     speedups = [point.speedup for point in points]
     low = [point.ci_low for point in points]
     high = [point.ci_high for point in points]
     amdahl = stats.fit_amdahl(p, speedups, low, high, seed=seed)
-    usl = stats.fit_usl(p, speedups, seed=seed, speedup_ci_low=low, speedup_ci_high=high)
+    usl = _usl_unidentifiable(points) if len(set(p)) >= 3 else None
+    if usl is None:
+        usl = stats.fit_usl(p, speedups, seed=seed, speedup_ci_low=low, speedup_ci_high=high)
     return amdahl, usl
 
 
@@ -123,24 +158,24 @@ def _notes(points: tuple[Point, ...], amdahl: Any, usl: Any) -> tuple[str, ...]:
     notes = []
     if isinstance(amdahl, stats.TooFewPoints):
         notes.append(f"Amdahl not fitted: {amdahl.reason}")
-    elif all(point.speedup <= 1.0 for point in points if point.p > 1):
+    elif _no_gain(points):
         notes.append("no gain over serial at any p > 1: f = 1 only says that parallelism did not help")
-    elif amdahl.rms_log_residual > POOR_FIT:
+    elif amdahl.rms_log_residual > POOR_FIT and not _superlinear(points):
         notes.append(f"Amdahl fits poorly (points are typically off by a factor "
                      f"{_factor(math.exp(amdahl.rms_log_residual))}): the loss is overhead that a fixed "
                      "serial fraction does not describe")
-    if isinstance(usl, stats.TooFewPoints):
+    if not isinstance(usl, stats.USLFit):
         notes.append(f"USL not fitted: {usl.reason}")
     elif usl.peak_workers is None:
         notes.append("USL: coherency kappa = 0, so no peak: speed-up rises towards 1/sigma")
     elif usl.extrapolated:
         notes.append(f"USL peak at {usl.peak_workers} workers is an extrapolation beyond the measured "
                      f"p <= {usl.max_measured_p:g}")
-    above = sorted({point.p for point in points if point.speedup > point.p * 1.05})
+    above = _superlinear(points)
     if above:
         shown = ", ".join(str(p) for p in above)
         notes.append(f"speed-up above p at p={shown} (oversubscribed waiting or cache effects): "
-                     "the models' serial fraction is pinned at 0 there")
+                     "Amdahl's f is pinned at 0 there")
     return tuple(notes)
 
 
@@ -167,7 +202,7 @@ def fit_groups(frame: pd.DataFrame, seed: int = 0) -> list[GroupFit]:
 # ---------------------------------------------------------------- the flat table
 
 
-def _amdahl_columns(fit: stats.AmdahlFit | stats.TooFewPoints) -> dict[str, float | None]:
+def _amdahl_columns(fit: Amdahl) -> dict[str, float | None]:
     if isinstance(fit, stats.TooFewPoints):
         return {"serial_fraction": None, "serial_fraction_ci_low": None, "serial_fraction_ci_high": None,
                 "max_speedup": None}
@@ -175,10 +210,10 @@ def _amdahl_columns(fit: stats.AmdahlFit | stats.TooFewPoints) -> dict[str, floa
             "serial_fraction_ci_high": fit.ci_high, "max_speedup": fit.max_speedup}
 
 
-def _usl_columns(fit: stats.USLFit | stats.TooFewPoints) -> dict[str, Any]:
+def _usl_columns(fit: USL) -> dict[str, Any]:
     names = ["usl_sigma", "usl_sigma_ci_low", "usl_sigma_ci_high", "usl_kappa", "usl_kappa_ci_low",
              "usl_kappa_ci_high", "peak_workers", "peak_speedup", "peak_extrapolated"]
-    if isinstance(fit, stats.TooFewPoints):
+    if not isinstance(fit, stats.USLFit):
         return dict.fromkeys(names)
     values = [fit.sigma, fit.sigma_ci_low, fit.sigma_ci_high, fit.kappa, fit.kappa_ci_low,
               fit.kappa_ci_high, fit.peak_workers, fit.peak_speedup, fit.extrapolated]

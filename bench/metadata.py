@@ -8,7 +8,6 @@ import platform
 import shutil
 import subprocess
 import sys
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,8 @@ def cpu_model() -> str:
 
 
 def package_versions() -> dict[str, str]:
+    from importlib import metadata as importlib_metadata  # slow to import: not in every case process
+
     versions = {}
     for name in TRACKED_PACKAGES:
         try:

@@ -108,29 +108,30 @@ def get_strategy(name: str) -> type[Strategy]:
     return _resolve(_strategies[name])
 
 
+def _plugin_exports(module_name: str, kind: str, many: str, one: str) -> list[object]:
+    """Import a user module and return what it exposes as ``many`` (a sequence) and ``one``."""
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # any import failure is the user's input problem
+        raise BenchError(f"cannot import {kind} module {module_name!r}: {type(exc).__name__}: {exc}") from None
+    found = list(getattr(module, many, ()))
+    if hasattr(module, one):
+        found.append(getattr(module, one))
+    if not found:
+        raise BenchError(f"{kind} module {module_name!r} defines neither {many} nor {one}")
+    return found
+
+
 def import_workload_module(module_name: str) -> list[str]:
     """Register the workloads a user module exposes; return their names.
 
     The module exposes ``WORKLOADS`` (a sequence) or ``WORKLOAD`` (one object),
     each following the Workload protocol.
     """
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # any import failure is the user's input problem
-        raise BenchError(
-            f"cannot import workload module {module_name!r}: {type(exc).__name__}: {exc}"
-        ) from None
-    found = list(getattr(module, "WORKLOADS", ()))
-    if hasattr(module, "WORKLOAD"):
-        found.append(module.WORKLOAD)
-    if not found:
-        raise BenchError(f"workload module {module_name!r} defines neither WORKLOADS nor WORKLOAD")
     names = []
-    for index, workload in enumerate(found):
+    for index, workload in enumerate(_plugin_exports(module_name, "workload", "WORKLOADS", "WORKLOAD")):
         if not isinstance(workload, Workload):
-            raise BenchError(
-                f"{module_name}: workload #{index} does not follow the Workload protocol"
-            )
+            raise BenchError(f"{module_name}: workload #{index} does not follow the Workload protocol")
         register_workload(workload.name, lambda found_workload=workload: found_workload)
         names.append(workload.name)
     return names
@@ -138,20 +139,10 @@ def import_workload_module(module_name: str) -> list[str]:
 
 def import_strategy_module(module_name: str) -> list[str]:
     """Register the strategy classes a user module exposes (``STRATEGIES`` or ``STRATEGY``)."""
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # any import failure is the user's input problem
-        raise BenchError(
-            f"cannot import strategy module {module_name!r}: {type(exc).__name__}: {exc}"
-        ) from None
-    found = list(getattr(module, "STRATEGIES", ()))
-    if hasattr(module, "STRATEGY"):
-        found.append(module.STRATEGY)
-    if not found:
-        raise BenchError(f"strategy module {module_name!r} defines neither STRATEGIES nor STRATEGY")
-    for cls in found:
+    names = []
+    for cls in _plugin_exports(module_name, "strategy", "STRATEGIES", "STRATEGY"):
         if not (isinstance(cls, type) and getattr(cls, "name", "") and callable(getattr(cls, "map", None))):
             raise BenchError(f"{module_name}: {cls!r} is not a strategy class with a name and a map method")
         register_strategy(cls.name, lambda found_class=cls: found_class)
-    return [cls.name for cls in found]
-
+        names.append(cls.name)
+    return names

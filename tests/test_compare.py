@@ -201,7 +201,7 @@ def test_json_is_complete():
     assert regression["status"] == "regression"
     assert {"p_value", "ratio_ci_low", "n_base", "median_new"} <= set(regression["stats"])
     assert data["summary"]["counts"]["only_new"] == 1
-    assert data["options"]["threshold"] == 0.05
+    assert data["options"]["threshold"] == 0.06
 
 
 def test_identity_label_leaves_parameters_out():
@@ -290,6 +290,6 @@ def test_power_on_a_ten_percent_shift_with_unequal_sizes():
 
 
 def test_a_two_percent_shift_is_not_a_regression_when_noise_is_small():
-    # sleep-like noise (1 %): +2 % is significant but under the 5 % threshold
+    # sleep-like noise (1 %): +2 % is significant but under the 6 % threshold
     verdicts = simulated_verdicts(0.02, 10, 10, sigma=0.01)
     assert "regression" not in verdicts and "improvement" not in verdicts

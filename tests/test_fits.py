@@ -127,3 +127,13 @@ def test_bench_fit_bad_input_is_one_line_exit_2(tmp_path, capsys):
     assert cli.main(["fit", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not valid JSON" in err
+
+
+@pytest.mark.parametrize("speedup_at,why", [
+    (lambda p: 0.07 + 0.01 * p, "there is no gain over serial"),  # tiny tasks: parallel always loses
+    (lambda p: 2.0 * p, "it never exceeds linear scaling"),  # oversubscribed waiting
+])
+def test_usl_is_not_forced_onto_data_it_cannot_describe(speedup_at, why):
+    row = table_of(scaling_results(speedup_at, cores=(1, 2, 4, 8))).iloc[0]
+    assert fits.is_missing(row.usl_sigma) and f"USL not fitted: {why}" in row.note
+    assert not fits.is_missing(row.serial_fraction)  # Amdahl's f is still reported, with a note

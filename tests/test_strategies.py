@@ -42,9 +42,8 @@ def test_pool_chunksize_is_pools_heuristic(n, workers, expected):
 
 def test_whole_matrix_of_the_nine_runs_and_agrees_with_serial(tmp_path, no_leaked_processes):
     out = tmp_path / "tiny.json"
-    code = main(["run", "--workloads", "square,sleep", "--set", "square.n=40", "--set", "sleep.n=3",
-                 "--set", "sleep.seconds=0.001", "--cores", "1,2", "--no-progress", "--no-calibrate",
-                 "-o", str(out)])
+    code = main(["run", "--workloads", "square", "--set", "square.n=40", "--cores", "2",
+                 "--no-progress", "--no-calibrate", "-o", str(out)])
     assert code == 0
     results = load(out)
     assert results.complete

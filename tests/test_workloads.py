@@ -146,9 +146,9 @@ def test_sleep_returns_indices_and_ideal_seconds() -> None:
 
 
 def test_sleep_quick_ideal_leaves_room_for_overhead() -> None:
-    """At 4 workers ~1 ms of overhead must stay below 5% of the ideal."""
+    """At 4 workers a thread pool's ~0.5 ms of overhead must stay below 5% of the ideal."""
     ideal = get_workload("sleep").ideal_seconds(quick_params("sleep"), 4)
-    assert ideal is not None and ideal >= 0.05
+    assert ideal is not None and ideal >= 0.02
 
 
 # --- fib and square ----------------------------------------------------------

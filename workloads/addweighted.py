@@ -25,8 +25,8 @@ from workloads._common import resolve
 PARAMS = (
     # A 1024 px pair takes ~15-25 ms here (12 MB float32 accumulator: far out of
     # cache, so memory bound); 12 pairs ~0.2 s serial and split over 1-4 workers.
-    Param("count", int, 12, 32, "number of image pairs to blend (one task each)", minimum=1),
-    Param("size", int, 1024, 1536, "side of the square RGB images, in pixels", minimum=1),
+    Param("count", int, 8, 32, "number of image pairs to blend (one task each)", minimum=1),
+    Param("size", int, 512, 1536, "side of the square RGB images, in pixels", minimum=1),
     # alpha + beta > 1 and gamma > 0 so that the saturating clip really happens.
     Param("alpha", float, 0.7, 0.7, "weight of the first image"),
     Param("beta", float, 0.5, 0.5, "weight of the second image"),

@@ -155,6 +155,13 @@ class OcrWorkload(WorkloadBase):
         return ocr_task
 
     def make_tasks(self, params: Params) -> Sequence[OcrTask]:
+        # Import what the task needs in the process that builds the tasks, as a
+        # real program imports at the top: forked workers then inherit it.
+        # pytesseract imports pandas (~0.5 s), which would otherwise land in
+        # every cold pool's timed region under fork.
+        import pytesseract  # noqa: F401
+        from PIL import Image, ImageDraw, ImageFont  # noqa: F401
+
         v = resolve(self.params, params)
         return [(page, v["lines"], v["words"], v["font_size"]) for page in range(v["pages"])]
 

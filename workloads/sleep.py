@@ -17,7 +17,7 @@ PARAMS = (
     Param("n", int, 8, 16, "number of tasks", minimum=1),
     # 30 ms keeps the ideal at 4 workers (2 rounds = 60 ms) far above ~1 ms of
     # dispatch overhead, so "within 5% of ideal" is reachable.
-    Param("seconds", float, 0.03, 0.1, "sleep per task, in seconds", minimum=0.0),
+    Param("seconds", float, 0.01, 0.1, "sleep per task, in seconds", minimum=0.0),
 )
 
 

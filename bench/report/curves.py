@@ -97,6 +97,17 @@ def overheads(inst: Instance, rows: list[Record]) -> list[Overhead]:
             for (s, c, w), modes in sorted(by_mode.items()) if {"cold", "warm"} <= modes.keys()]
 
 
+def headline_overheads(items: list[Overhead]) -> list[Overhead]:
+    """Per strategy, one number for the figure: one worker per core at the most cores measured."""
+    chosen: dict[str, Overhead] = {}
+    for item in items:
+        rank = (item.workers == item.cores, item.cores, -item.workers)
+        current = chosen.get(item.strategy)
+        if current is None or rank > (current.workers == current.cores, current.cores, -current.workers):
+            chosen[item.strategy] = item
+    return list(chosen.values())
+
+
 def _best_cell(rows: list[Record]) -> tuple[float | None, str]:
     if not rows:
         return None, ""

@@ -51,8 +51,12 @@ class WorkloadView:
     params: str
     cores: tuple[int, ...]
     series: tuple[curves.Series, ...]
-    overheads: tuple[curves.Overhead, ...]
+    overheads: tuple[curves.Overhead, ...]  # every strategy x cores x workers measured cold and warm
     fits: tuple[fits.GroupFit, ...]
+
+    @property
+    def headline_overheads(self) -> list[curves.Overhead]:
+        return curves.headline_overheads(list(self.overheads))
 
 
 @dataclass(frozen=True)

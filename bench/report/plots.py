@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 from bench.report.curves import Heatmap, Overhead, Series
@@ -102,10 +103,31 @@ def _styles(items: Sequence[Series], palette: dict[str, str]) -> Iterator[tuple[
                      "linestyle": "--" if item.mode == "cold" else "-", "markersize": 5, "linewidth": 1.6}
 
 
-def _legend(figure: Figure, ax: Axes) -> None:
-    handles, names = ax.get_legend_handles_labels()
-    if handles:
-        figure.legend(handles, names, loc="outside lower center", ncols=2)
+LEGEND_COLUMNS = 3
+
+
+def _key(items: Sequence[Series], palette: dict[str, str], reference: str) -> list[Line2D]:
+    """A compact key: one colour per strategy, then what line styles and markers mean.
+
+    One entry per drawn line would be strategies x modes x worker rules (36 for nine
+    strategies of an I/O workload): unreadable.
+    """
+    handles = [Line2D([], [], color=palette.get(name, "#333333"), linewidth=2.5, label=name)
+               for name in dict.fromkeys(item.strategy for item in items)]
+    modes = list(dict.fromkeys(item.mode for item in items))
+    if len(modes) > 1:
+        handles += [Line2D([], [], color="#444444", linestyle="--" if mode == "cold" else "-", label=mode)
+                    for mode in sorted(modes, reverse=True)]
+    rules = list(dict.fromkeys(item.workers_rule for item in items))
+    if len(rules) > 1:
+        handles += [Line2D([], [], color="#444444", linestyle="none", marker=MARKERS[i % len(MARKERS)],
+                           label=rule or "workers = cores") for i, rule in enumerate(rules)]
+    handles.append(Line2D([], [], color="#555555", linestyle=":", linewidth=1.2, label=reference))
+    return handles
+
+
+def _legend(figure: Figure, items: Sequence[Series], palette: dict[str, str], reference: str) -> None:
+    figure.legend(handles=_key(items, palette, reference), loc="outside lower center", ncols=LEGEND_COLUMNS)
 
 
 # ---------------------------------------------------------------- per workload
@@ -117,18 +139,18 @@ def _draw_speedup(figure: Figure, items: Sequence[Series], cores: Sequence[int],
     for item, style in _styles(items, palette):
         x = [p.cores for p in item.points]
         y = [p.speedup for p in item.points]
-        ax.plot(x, y, label=item.label, **style)
+        ax.plot(x, y, **style)
         low = [p.ci_low if p.ci_low is not None else p.speedup for p in item.points]
         high = [p.ci_high if p.ci_high is not None else p.speedup for p in item.points]
         ax.fill_between(x, low, high, color=style["color"], alpha=0.15, linewidth=0)
         values += y + low + high
-    ax.plot(list(cores), list(cores), color="#555555", linestyle=":", linewidth=1.2, label="ideal (= cores)")
+    ax.plot(list(cores), list(cores), color="#555555", linestyle=":", linewidth=1.2)
     ax.axhline(1.0, color="#999999", linewidth=0.9)
     _cores_axis(ax, cores)
     _value_axis(ax, values)
     ax.set_ylabel("speed-up over serial")
     ax.set_title("Speed-up vs cores (band: 95% CI)")
-    _legend(figure, ax)
+    _legend(figure, items, palette, "ideal (= cores)")
 
 
 def speedup_plot(items: Sequence[Series], cores: Sequence[int], palette: dict[str, str]) -> str:
@@ -141,15 +163,15 @@ def _draw_efficiency(figure: Figure, items: Sequence[Series], cores: Sequence[in
     values = [1.0]
     for item, style in _styles(items, palette):
         points = [p for p in item.points if p.efficiency is not None]
-        ax.plot([p.cores for p in points], [p.efficiency for p in points], label=item.label, **style)
+        ax.plot([p.cores for p in points], [p.efficiency for p in points], **style)
         values += [p.efficiency for p in points]
-    ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1.2, label="perfect (1.0)")
+    ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1.2)
     _cores_axis(ax, cores)
     _value_axis(ax, values)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
     ax.set_ylabel("efficiency")
     ax.set_title("Efficiency vs cores")
-    _legend(figure, ax)
+    _legend(figure, items, palette, "perfect (1.0)")
 
 
 def efficiency_plot(items: Sequence[Series], cores: Sequence[int], palette: dict[str, str]) -> str:
@@ -157,17 +179,19 @@ def efficiency_plot(items: Sequence[Series], cores: Sequence[int], palette: dict
 
 
 def _legend_size(items: Sequence[Series]) -> tuple[float, float]:
-    """Taller figures for longer legends, so the axes keep the same height."""
-    rows = math.ceil((len(items) + 1) / 2)
-    return SIZE[0], SIZE[1] + 0.18 * rows
+    """Taller figures for longer keys, so the axes keep the same height."""
+    rows = math.ceil(len(_key(items, {}, "")) / LEGEND_COLUMNS)
+    return SIZE[0], SIZE[1] + 0.2 * rows
 
 
 def _draw_overhead(figure: Figure, items: Sequence[Overhead], palette: dict[str, str]) -> None:
     ax = figure.add_subplot()
     labels = [f"{o.strategy}\n{_count(o.cores, 'core')}, {_count(o.workers, 'worker')}" for o in items]
+    if len({(o.cores, o.workers) for o in items}) == 1:  # all at the same count: say it once, in the title
+        labels = [o.strategy for o in items]
     millis = [o.overhead_s * 1000 for o in items]
     y = np.arange(len(items))
-    ax.barh(y, millis, color=[palette.get(o.strategy, "#333333") for o in items], height=0.6)
+    ax.barh(y, millis, color=[palette.get(o.strategy, "#333333") for o in items], height=0.55)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.axvline(0, color="#555555", linewidth=0.9)
@@ -177,7 +201,9 @@ def _draw_overhead(figure: Figure, items: Sequence[Overhead], palette: dict[str,
                     textcoords="offset points", va="center", ha="left" if value >= 0 else "right", fontsize=8)
     ax.margins(x=0.25)
     ax.set_xlabel("cold median \u2212 warm median (ms)")
-    ax.set_title("Start-up overhead: cold vs warm")
+    counts = {(o.cores, o.workers) for o in items}
+    where = f" ({_count(items[0].cores, 'core')}, {_count(items[0].workers, 'worker')})" if len(counts) == 1 else ""
+    ax.set_title(f"Start-up overhead: cold vs warm{where}")
 
 
 def _count(n: int, noun: str) -> str:
@@ -186,7 +212,7 @@ def _count(n: int, noun: str) -> str:
 
 def overhead_plot(items: Sequence[Overhead], palette: dict[str, str]) -> str:
     """Cold minus warm median per strategy, cores and workers (what pool start-up costs)."""
-    height = max(2.4, 0.9 + 0.42 * len(items))
+    height = max(2.0, 1.0 + 0.36 * len(items))
     return _render(_draw_overhead, items, palette, size=(SIZE[0], height))
 
 

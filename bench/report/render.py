@@ -142,7 +142,7 @@ def figures(report: Report) -> dict[str, Any]:
         found[view.anchor] = {
             "speedup": plots.speedup_plot(view.series, view.cores, palette) if view.series else None,
             "efficiency": plots.efficiency_plot(view.series, view.cores, palette) if view.series else None,
-            "overhead": plots.overhead_plot(view.overheads, palette) if view.overheads else None,
+            "overhead": plots.overhead_plot(view.headline_overheads, palette) if view.overheads else None,
         }
     found["heatmap"] = plots.heatmap_plot(report.heatmap) if report.heatmap.rows else None
     return found
