@@ -6,7 +6,7 @@ import multiprocessing
 import pytest
 
 from bench import storage
-from bench.commands.run_cmd import _start_method_axis
+from bench.commands.run_cmd import start_method_axis
 from bench.cli import main
 from bench.model import StrategyOptions
 from bench.registry import get_strategy
@@ -23,12 +23,12 @@ def no_calibration(monkeypatch):
 
 
 def test_engines_that_start_workers_their_own_way_are_not_crossed():
-    axis = _start_method_axis(["processes", "pool-map", "process-pool", "dask-processes", "dask-distributed",
+    axis = start_method_axis(["processes", "pool-map", "process-pool", "dask-processes", "dask-distributed",
                                "mpire", "joblib", "loky", "ray", "threads", "joblib-threads"], scheduler=None)
     assert axis == {"processes": True, "pool-map": True, "process-pool": True, "dask-processes": True,
                     "dask-distributed": True, "mpire": True, "joblib": False, "loky": False, "ray": False,
                     "threads": False, "joblib-threads": False}
-    assert _start_method_axis(["dask-distributed"], scheduler="tcp://127.0.0.1:8786") == {"dask-distributed": False}
+    assert start_method_axis(["dask-distributed"], scheduler="tcp://127.0.0.1:8786") == {"dask-distributed": False}
 
 
 @pytest.mark.parametrize("name,expected", [("joblib", "loky"), ("loky", "loky"), ("ray", "ray (raylet)")])

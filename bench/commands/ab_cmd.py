@@ -11,33 +11,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench import registry, storage
+from bench import interrupts, registry, storage
+from bench.commands import run_cmd
 from bench.ab import LABELS, Side
 from bench.ab_runner import ABRunner, ABSettings, probe_python
 from bench.matrix import build_cases, parse_sets
 from bench.metadata import git_commit, machine_metadata
-from bench.model import PROFILES, BenchError
+from bench.model import BenchError
 from bench.runner import PLANS
 
 
 def _matrix_arguments(p: argparse.ArgumentParser) -> None:
     """The matrix options of `bench run` (same names, same meaning)."""
-    p.add_argument("--workloads", help="comma-separated workload names (default: all available)")
-    p.add_argument("--strategies", help="comma-separated strategy names (default: the standard nine)")
-    p.add_argument("--cores", help="comma-separated core counts (default: 1,2,4,... up to the affinity mask)")
-    p.add_argument("--workers", help="comma-separated worker counts (default: one per core; 2x for I/O work)")
-    p.add_argument("--modes", default="cold,warm", help="cold, warm or both (default: cold,warm)")
-    p.add_argument("--start-methods", help="fork,spawn,forkserver for process strategies")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="WORKLOAD.PARAM=VALUE",
-                   help="override a workload parameter on both sides (repeatable)")
-    p.add_argument("--profile", choices=PROFILES, default="quick")
-    p.add_argument("--workload-module", action="append", default=[], metavar="MODULE")
-    p.add_argument("--strategy-module", action="append", default=[], metavar="MODULE")
+    run_cmd.add_matrix_arguments(p, "override a workload parameter on both sides (repeatable)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds one request may take (default 120)")
     p.add_argument("--no-progress", action="store_true", help="no line per case on stderr")
     p.add_argument("--processes", type=int, default=2, metavar="N",
@@ -98,7 +88,6 @@ def side_from_args(args: argparse.Namespace, label: str) -> Side:
 def _run_defaults() -> dict[str, Any]:
     """Defaults of every `bench run` option, so run_cmd.spec_from_args finds what it reads."""
     from bench.cli import OneLineParser
-    from bench.commands import run_cmd
 
     parser = OneLineParser(prog="bench")
     run_cmd.add_parser(parser.add_subparsers(dest="command"))
@@ -116,25 +105,17 @@ def _side_metadata(side: Side) -> dict[str, Any]:
 
 def _side_matrix(args: argparse.Namespace, side: Side) -> tuple[Any, dict[str, Any], list[Any]]:
     """The side's matrix spec, results config, and cases; --set first, then the side's own."""
-    from bench.commands import run_cmd
-
     side_args = argparse.Namespace(**{**_run_defaults(), **vars(args), "sets": [*args.sets, *side.sets]})
     spec, skipped = run_cmd.spec_from_args(side_args)
     workloads = {name: registry.get_workload(name) for name in spec.workloads}
-    uses_processes = {name: registry.get_strategy(name).uses_processes for name in spec.strategies}
+    # the same start-method axis as `bench run`: joblib/loky are not crossed
+    crossed = run_cmd.start_method_axis(list(spec.strategies), None)
     config = {**run_cmd.spec_to_config(spec, side_args), "ab": side.describe()}
-    return spec, config, build_cases(spec, workloads, uses_processes) if workloads else []
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+    return spec, config, build_cases(spec, workloads, crossed) if workloads else []
 
 
 def run(args: argparse.Namespace) -> int:
-    for module in args.workload_module:
-        registry.import_workload_module(module)
-    for module in args.strategy_module:
-        registry.import_strategy_module(module)
+    run_cmd.import_plugins(args.workload_module, args.strategy_module)
     if args.processes < 1:
         raise BenchError(f"--processes wants a positive integer, got {args.processes}")
     sides = {label: side_from_args(args, label) for label in LABELS}
@@ -154,17 +135,15 @@ def run(args: argparse.Namespace) -> int:
                           cpus=sorted(os.sched_getaffinity(0)), progress=not args.no_progress,
                           processes=args.processes)
     workloads = {name: registry.get_workload(name) for name in spec.workloads}
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        ABRunner(sides, settings, workloads, results).run(cases)
+        with interrupts.stop_on_signals():
+            ABRunner(sides, settings, workloads, results).run(cases)
     except KeyboardInterrupt:
         for label, result in results.items():
             storage.save(result, outputs[label])
         print(f"bench: interrupted; {len(results['A'].cases)} cases kept in {outputs['A']} and {outputs['B']}",
               file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     failed = sum(not r.ok for result in results.values() for r in result.cases)
     print(f"bench: {len(cases['A'])} cases on each side, {failed} failed; results in {outputs['A']} (A) and "
           f"{outputs['B']} (B); next: bench compare {outputs['A']} {outputs['B']}", file=sys.stderr)

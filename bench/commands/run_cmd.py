@@ -18,14 +18,26 @@ from bench.model import MODES, PROFILES, BenchError
 from bench.runner import PLANS, RunSettings, Runner
 
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser("run", help="measure workloads x strategies x cores")
+def add_matrix_arguments(p: argparse.ArgumentParser, set_help: str) -> None:
+    """The options that choose the matrix; `bench ab` takes the same ones."""
     p.add_argument("--workloads", help="comma-separated workload names (default: all available)")
     p.add_argument("--strategies", help="comma-separated strategy names (default: the standard nine)")
     p.add_argument("--cores", help="comma-separated core counts (default: 1,2,4,... up to the affinity mask)")
     p.add_argument("--workers", help="comma-separated worker counts (default: one per core; 2x for I/O work)")
     p.add_argument("--modes", default="cold,warm", help="cold, warm or both (default: cold,warm)")
     p.add_argument("--start-methods", help="fork,spawn,forkserver for process strategies (default: the platform's)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="WORKLOAD.PARAM=VALUE",
+                   help=set_help)
+    p.add_argument("--profile", choices=PROFILES, default="quick")
+    p.add_argument("--workload-module", action="append", default=[], metavar="MODULE",
+                   help="import workloads from this module (repeatable)")
+    p.add_argument("--strategy-module", action="append", default=[], metavar="MODULE",
+                   help="import strategies from this module (repeatable)")
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("run", help="measure workloads x strategies x cores")
+    add_matrix_arguments(p, "override a workload parameter (repeatable)")
     p.add_argument("--python", metavar="PATH|VERSION[,...]",
                    help="run the matrix under each interpreter: paths, or versions like 3.12 found in .venvs/, "
                         "pyenv or PATH (set one up once with: make venv-3.12)")
@@ -33,13 +45,6 @@ def add_parser(subparsers: Any) -> None:
                    help="dask-distributed runs on this existing dask cluster instead of a LocalCluster")
     p.add_argument("--no-thread-limits", action="store_true",
                    help="do not cap BLAS/OpenMP pools in the cases (shows what oversubscription costs)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="WORKLOAD.PARAM=VALUE",
-                   help="override a workload parameter (repeatable)")
-    p.add_argument("--profile", choices=PROFILES, default="quick")
-    p.add_argument("--workload-module", action="append", default=[], metavar="MODULE",
-                   help="import workloads from this module (repeatable)")
-    p.add_argument("--strategy-module", action="append", default=[], metavar="MODULE",
-                   help="import strategies from this module (repeatable)")
     p.add_argument("-o", "--output", help="results file (default: results/run-DATE.json)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds before a case is killed (default 120)")
     p.add_argument("--resume", metavar="FILE", help="continue an interrupted run stored in FILE")
@@ -164,7 +169,7 @@ def _reachable(address: str) -> None:
         raise BenchError(f"--scheduler {address}: cannot connect ({exc.strerror or exc})") from None
 
 
-def _start_method_axis(strategies: list[str], scheduler: str | None) -> dict[str, bool]:
+def start_method_axis(strategies: list[str], scheduler: str | None) -> dict[str, bool]:
     """Which strategies are crossed with --start-methods (loky, ray, an external cluster: not)."""
     axis = {}
     for name in strategies:
@@ -206,20 +211,20 @@ def _default_output() -> Path:
 def _prepare(args: argparse.Namespace) -> tuple[MatrixSpec, storage.ResultSet, Path]:
     if args.resume:
         results = storage.load(args.resume)
-        _import_plugins(results.config.get("workload_modules", []), results.config.get("strategy_modules", []))
+        import_plugins(results.config.get("workload_modules", []), results.config.get("strategy_modules", []))
         args.timeout = results.config.get("timeout", args.timeout)
         args.workload_module = results.config.get("workload_modules", [])
         args.strategy_module = results.config.get("strategy_modules", [])
         args.scheduler = results.config.get("scheduler")
         args.no_thread_limits = not results.config.get("thread_limits", True)
         return spec_from_config(results.config), results, Path(args.resume)
-    _import_plugins(args.workload_module, args.strategy_module)
+    import_plugins(args.workload_module, args.strategy_module)
     spec, skipped = spec_from_args(args)
     results = storage.ResultSet(metadata=machine_metadata(), config=spec_to_config(spec, args), skipped=skipped)
     return spec, results, Path(args.output) if args.output else _default_output()
 
 
-def _import_plugins(workload_modules: list[str], strategy_modules: list[str]) -> None:
+def import_plugins(workload_modules: list[str], strategy_modules: list[str]) -> None:
     for module in workload_modules:
         registry.import_workload_module(module)
     for module in strategy_modules:
@@ -229,7 +234,7 @@ def _import_plugins(workload_modules: list[str], strategy_modules: list[str]) ->
 def run(args: argparse.Namespace) -> int:
     spec, results, output = _prepare(args)
     workloads = {name: registry.get_workload(name) for name in spec.workloads}
-    cases = build_cases(spec, workloads, _start_method_axis(list(spec.strategies), args.scheduler))
+    cases = build_cases(spec, workloads, start_method_axis(list(spec.strategies), args.scheduler))
     cases, skipped = interpreters.drop_unavailable(cases, results.config.get("python_unavailable", {}))
     results.skipped += [item for item in skipped if item not in results.skipped]
     if not cases:
