@@ -273,8 +273,13 @@ def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any
     return _entry(base, new, status, stats=result, reason=result.reason or "")
 
 
-def _environment_warnings(base: ResultSet, new: ResultSet, metric: str) -> list[str]:
+def _environment_warnings(base: ResultSet, new: ResultSet, metric: str, threshold: float) -> list[str]:
     warnings = []
+    drift = machine_drift(base, new, threshold)
+    if drift:
+        warnings.append(f"the machine itself changed between BASE and NEW ({'; '.join(drift)}, from each run's "
+                        "calibration): changes of that size may be the machine's, not the code's; rerun, or "
+                        "interleave the two with bench ab")
     differ = [k for k in ENVIRONMENT_FIELDS
               if k in base.metadata and k in new.metadata and base.metadata[k] != new.metadata[k]]
     if differ and metric == "time":
@@ -290,6 +295,43 @@ def _environment_warnings(base: ResultSet, new: ResultSet, metric: str) -> list[
             warnings.append(f"{name} was measured under load average {load:.1f} on {cpus:g} CPUs: other work "
                             f"competed with the cases ({remedy})")
     return warnings
+
+
+def machine_speeds(calibration: dict[str, Any]) -> dict[str, float]:
+    """What a run's calibration says of the machine: single-core loop speed and CPU ceilings.
+
+    ``single_core`` is loop iterations per second on one core (median of the
+    repetitions); ``ceiling_K`` is the measured CPU speed-up ceiling at K cores.
+    Empty when the run was not calibrated (--no-calibrate).
+    """
+    speeds: dict[str, float] = {}
+    iterations = calibration.get("cpu_loop_iterations")
+    single = [max(rep) for rep in calibration.get("raw", {}).get("cpu", {}).get("1", []) if rep]
+    if isinstance(iterations, (int, float)) and single:
+        speeds["single_core"] = iterations / sorted(single)[len(single) // 2]
+    for k, entry in calibration.get("summary", {}).get("cpu", {}).items():
+        if str(k) != "1" and isinstance(entry, dict) and isinstance(entry.get("value"), (int, float)):
+            speeds[f"ceiling_{k}"] = float(entry["value"])
+    return speeds
+
+
+def machine_drift(base: ResultSet, new: ResultSet, threshold: float) -> list[str]:
+    """The machine's own changes between BASE and NEW beyond the threshold, as phrases.
+
+    Each run calibrates the machine before its cases; when a single core got
+    slower or a second core stopped being a whole core (a noisy neighbour on a
+    shared VM), time and speed-up changes of the cases can be the machine's.
+    """
+    before, after = machine_speeds(base.calibration), machine_speeds(new.calibration)
+    phrases = []
+    for name in sorted(set(before) & set(after)):
+        old, now = before[name], after[name]
+        if old > 0 and now > 0 and max(old / now, now / old) > 1 + threshold:
+            if name == "single_core":
+                phrases.append(f"single-core speed {100 * (now / old - 1):+.0f}%")
+            else:
+                phrases.append(f"CPU ceiling at {name.split('_', 1)[1]} cores x{old:.2f} -> x{now:.2f}")
+    return phrases
 
 
 def median_load(results: ResultSet) -> float | None:
@@ -315,5 +357,6 @@ def compare(base: ResultSet, new: ResultSet, options: CompareOptions = CompareOp
     entries.sort(key=_sort_key)
     counts = {status: sum(e.status == status for e in entries) for status in ORDER}
     summary = Summary(counts=counts, failed=any(counts[s] for s in GATING), n_base=len(base.cases),
-                      n_new=len(new.cases), warnings=tuple(_environment_warnings(base, new, options.metric)))
+                      n_new=len(new.cases), warnings=tuple(_environment_warnings(base, new, options.metric,
+                                                                          options.threshold)))
     return CompareReport(options=options, cases=entries, summary=summary)

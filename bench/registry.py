@@ -38,6 +38,7 @@ DEFAULT_STRATEGIES: tuple[str, ...] = tuple(BUILTIN_STRATEGIES)
 BUILTIN_STRATEGIES.update({
     "pool-map-async": "bench.strategies.pool:PoolMapAsync",
     "joblib-threads": "bench.strategies.joblib_backend:JoblibThreads",
+    "joblib-auto": "bench.strategies.joblib_backend:JoblibAuto",
     # issue 6: scale out, and the optional engines (skipped with a reason when not installed)
     "dask-distributed": "bench.strategies.dask_distributed:DaskDistributed",
     "loky": "bench.strategies.loky_direct:Loky",

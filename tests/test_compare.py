@@ -8,7 +8,7 @@ import pytest
 
 from bench import storage
 from bench.cli import main
-from bench.compare import CompareOptions, compare, identity_label, match, speedup_samples
+from bench.compare import CompareOptions, compare, identity_label, machine_speeds, match, speedup_samples
 from bench.compare_render import render_json, render_markdown, render_text
 from bench.testing import make_result, make_results
 
@@ -157,6 +157,39 @@ def test_speedup_without_a_serial_baseline_is_untested():
     report = compare(base, new, CompareOptions(metric="speedup"))
     entry = next(c for c in report.cases if c.status == "untested")
     assert entry.reason == "no serial baseline in NEW"
+
+
+# ---------------------------------------------------------------- the machine's own drift
+
+def calibrated(values, single_s: float, ceiling_2: float):
+    """A one-case run whose calibration measured a 1-core loop time and a 2-core ceiling."""
+    results = one_case(values)
+    results.calibration = {"cpu_loop_iterations": 1_000_000,
+                           "raw": {"cpu": {"1": [[single_s]] * 5, "2": [[single_s, single_s]] * 5}},
+                           "summary": {"cpu": {"1": {"value": 1.0}, "2": {"value": ceiling_2}}}}
+    return results
+
+
+def test_machine_speeds_reads_single_core_speed_and_ceilings():
+    speeds = machine_speeds(calibrated([0.1], 0.05, 1.9).calibration)
+    assert speeds == {"single_core": pytest.approx(2e7), "ceiling_2": 1.9}
+    assert machine_speeds({}) == {}
+
+
+def test_a_machine_that_lost_half_a_core_is_named_in_the_warnings():
+    values = noisy(0.1)
+    report = compare(calibrated(values, 0.05, 1.90), calibrated(values, 0.05, 1.33))
+    drift = [w for w in report.summary.warnings if "machine itself changed" in w]
+    assert len(drift) == 1 and "CPU ceiling at 2 cores x1.90 -> x1.33" in drift[0]
+    assert "single-core" not in drift[0]
+
+
+def test_a_slower_single_core_is_named_and_small_drift_is_not():
+    values = noisy(0.1)
+    slower = compare(calibrated(values, 0.05, 1.9), calibrated(values, 0.06, 1.9))
+    assert any("single-core speed -17%" in w for w in slower.summary.warnings)
+    steady = compare(calibrated(values, 0.05, 1.9), calibrated(values, 0.051, 1.85))
+    assert not any("machine itself changed" in w for w in steady.summary.warnings)
 
 
 # ---------------------------------------------------------------- renderings

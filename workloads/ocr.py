@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import importlib.util
 import shutil
+import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -47,6 +49,34 @@ FONT_DIRS = (
 )
 
 OcrTask = tuple[int, int, int, int]
+
+#: pytesseract imports these only to accept ndarrays and return DataFrames;
+#: this workload passes PIL images and wants strings, and the two imports cost
+#: ~0.5-1.5 s per process on a 2-core VM (in every case, every loky worker)
+_PYTESSERACT_OPTIONAL = ("pandas", "numpy")
+_import_lock = threading.Lock()
+
+
+def import_pytesseract() -> Any:
+    """pytesseract, imported without its optional pandas/numpy support.
+
+    Only modules not yet imported are hidden, and only during the import (a
+    ``None`` entry in ``sys.modules`` makes ``import`` raise ImportError, which
+    pytesseract catches); anything imported later is unaffected.
+    """
+    if "pytesseract" in sys.modules:
+        return sys.modules["pytesseract"]
+    with _import_lock:
+        hidden = [name for name in _PYTESSERACT_OPTIONAL if name not in sys.modules]
+        for name in hidden:
+            sys.modules[name] = None  # type: ignore[assignment]
+        try:
+            import pytesseract
+        finally:
+            for name in hidden:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+    return pytesseract
 
 
 def _matplotlib_font_dir() -> Path | None:
@@ -107,8 +137,7 @@ def page_truth(page: int, lines: int, words: int) -> str:
 
 def ocr_task(task: OcrTask) -> str:
     """One task: render page ``(page, lines, words, font_size)`` and OCR it."""
-    import pytesseract
-
+    pytesseract = import_pytesseract()
     page, lines, words, font_size = task
     image = render_page(page_lines(page, lines, words, seed=TEXT_SEED), font_size)
     text = pytesseract.image_to_string(image, lang=TESSERACT_LANG, config=TESSERACT_CONFIG)
@@ -118,7 +147,7 @@ def ocr_task(task: OcrTask) -> str:
 def _tesseract_problem() -> str | None:
     """Why pytesseract/tesseract can't run here, or None."""
     try:
-        import pytesseract
+        pytesseract = import_pytesseract()
     except ImportError as exc:
         return f"pytesseract is not importable ({exc}); pip install pytesseract"
     command = pytesseract.pytesseract.tesseract_cmd
@@ -157,9 +186,9 @@ class OcrWorkload(WorkloadBase):
     def make_tasks(self, params: Params) -> Sequence[OcrTask]:
         # Import what the task needs in the process that builds the tasks, as a
         # real program imports at the top: forked workers then inherit it.
-        # pytesseract imports pandas (~0.5 s), which would otherwise land in
+        # pytesseract's import (~0.2 s) would otherwise land in
         # every cold pool's timed region under fork.
-        import pytesseract  # noqa: F401
+        import_pytesseract()
         from PIL import Image, ImageDraw, ImageFont  # noqa: F401
 
         v = resolve(self.params, params)

@@ -11,6 +11,22 @@ from typing import Any, Callable, ClassVar, Sequence
 from bench.strategies.base import StrategyBase, mp_context
 
 
+def _scheduler_get(name: str) -> Callable[..., Any]:
+    """dask's local scheduler function for "threads" or "processes".
+
+    Passed as a callable, not by name: given a name, dask imports
+    ``distributed`` (~1 s per process) to look for an active Client first.
+    The scheduler that runs is the same one.
+    """
+    if name == "processes":
+        import dask.multiprocessing
+
+        return dask.multiprocessing.get
+    import dask.threaded
+
+    return dask.threaded.get
+
+
 class _DaskLocal(StrategyBase):
     scheduler: ClassVar[str] = ""
 
@@ -25,7 +41,7 @@ class _DaskLocal(StrategyBase):
 
         partitions = max(1, min(len(tasks), 4 * self.workers))
         bag = dask.bag.from_sequence(list(tasks), npartitions=partitions).map(fn)
-        return bag.compute(scheduler=self.scheduler, pool=self._pool, num_workers=self.workers,
+        return bag.compute(scheduler=_scheduler_get(self.scheduler), pool=self._pool, num_workers=self.workers,
                            **self._compute_options())
 
     def _compute_options(self) -> dict[str, Any]:
