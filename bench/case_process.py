@@ -3,7 +3,8 @@
     python -m bench.case_process SPEC.json OUT.json
 
 The runner starts it pinned to the case's CPUs with the case's environment
-(thread limits).  It pins itself again first thing (so even a spawn-started
+(thread limits), usually as a child forked by :mod:`bench.launcher` that calls
+:func:`main`, else as a new interpreter.  It pins itself again first thing (so even a spawn-started
 worker inherits the mask), imports the workload and strategy, measures, checks
 every cycle's results against serial, and writes one JSON answer.  Anything
 that goes wrong becomes ``ok: false`` with a one-line reason: the runner never

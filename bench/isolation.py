@@ -91,6 +91,31 @@ def reap_descendants(keep: set[int] = frozenset(), timeout: float = 5.0) -> int:
     return len(children)
 
 
+def run_launched(launcher: Any, args: Sequence[str], cpus: Sequence[int], env: dict[str, str],
+                 timeout: float, log_path: str) -> Outcome:
+    """As run_pinned, for a case forked by a bench.launcher.Launcher (raises LauncherError)."""
+    existing = descendant_pids()
+    started = time.perf_counter()
+    _running["launching"] = True
+    try:
+        pid = launcher.launch(args, log_path, cpus, env)
+    finally:
+        _running["launching"] = False
+    _running["pgid"] = pid
+    timed_out = False
+    try:
+        if stop_requested():
+            _kill_group(pid)
+        returncode, timed_out = launcher.wait(pid, timeout)
+    finally:
+        _running["pgid"] = None
+        _kill_group(pid)
+    if timed_out:
+        returncode, _ = launcher.wait(pid, None)
+    reap_descendants(keep=existing)
+    return Outcome(returncode, timed_out, time.perf_counter() - started)
+
+
 def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], timeout: float,
                log_path: str | None = None) -> Outcome:
     """Run argv pinned to cpus; kill its whole tree on timeout and after it exits.

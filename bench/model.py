@@ -89,6 +89,8 @@ class WorkloadBase:
     bound: ClassVar[str] = "cpu"
     params: ClassVar[tuple[Param, ...]] = ()
     parallel_env: ClassVar[Mapping[str, str]] = {}
+    #: modules the case launcher imports once for every case ("mod" or "mod:function")
+    preload: ClassVar[tuple[str, ...]] = ()
 
     def unavailable_reason(self) -> str | None:
         return None

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from bench import interrupts, storage
-from bench.isolation import become_subreaper, descendant_pids, reap_descendants, run_pinned
+from bench import interrupts, launcher, registry, storage
+from bench.isolation import Outcome, become_subreaper, descendant_pids, reap_descendants, run_launched, run_pinned
 from bench.model import Case, CaseResult, Workload
 from bench.timing import TimingPlan
 
@@ -64,8 +64,12 @@ def case_env(case: Case, workload: Workload, thread_limits: bool = True) -> dict
     # tesseract is ~2x slower even alone, and a handicapped baseline would
     # inflate every speed-up.  Without limits the caller's environment is
     # passed as it is (variables it already sets still apply, and are recorded).
-    limits = {**BLAS_LIMITS, **workload.parallel_env} if thread_limits else {}
-    env = {**os.environ, **limits}
+    return {**base_env(thread_limits), **(workload.parallel_env if thread_limits else {})}
+
+
+def base_env(thread_limits: bool = True) -> dict[str, str]:
+    """The environment every case shares (the launcher starts with it)."""
+    env = {**os.environ, **(BLAS_LIMITS if thread_limits else {})}
     env.setdefault("PYTHONHASHSEED", "0")  # deterministic str hashing in every worker
     return env
 
@@ -80,10 +84,13 @@ class Runner:
         self.workloads = workloads
         self.results = results
         self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+        self.launcher: launcher.Launcher | None = None
+        self.started_by = "exec"
 
     def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:
         become_subreaper()
         existing = descendant_pids()
+        self.launcher = self._start_launcher(cases)
         done = self.results.case_keys()
         todo = [case for case in cases if case.key not in done]
         progress = _progress(len(cases), len(cases) - len(todo), self.settings.progress)
@@ -101,6 +108,9 @@ class Runner:
             self.results.complete = True
             storage.save(self.results, self.settings.output)
         finally:
+            if self.launcher is not None:
+                self.launcher.close()
+                self.launcher = None
             # a signal can land between fork and bookkeeping: whatever this run
             # started and is still alive dies here, before the subreaper exits
             reap_descendants(keep=existing)
@@ -135,8 +145,8 @@ class Runner:
                 "scheduler": self.settings.scheduler, "thread_limits": self.settings.thread_limits}
         spec_path, out_path, log_path = (stem.with_suffix(s) for s in (".spec.json", ".out.json", ".log"))
         spec_path.write_text(json.dumps(spec))
-        argv = [case.python or sys.executable, "-m", "bench.case_process", str(spec_path), str(out_path)]
-        outcome = run_pinned(argv, cpus, case_env(case, workload, self.settings.thread_limits), self.settings.timeout, str(log_path))
+        outcome = self._start_case(case, [str(spec_path), str(out_path)], cpus,
+                                   case_env(case, workload, self.settings.thread_limits), str(log_path))
         if outcome.timed_out:
             return {"ok": False, "error": f"timed out after {self.settings.timeout:g} s; case process tree killed"}
         if not out_path.exists():
@@ -144,7 +154,39 @@ class Runner:
         answer = json.loads(out_path.read_text())
         # the whole case, process start-up and imports included: what the matrix really costs
         answer.setdefault("metadata", {})["case_process_s"] = round(outcome.seconds, 3)
+        answer["metadata"]["case_started_by"] = self.started_by  # forked by the launcher, or a new interpreter
         return answer
+
+
+    def _start_launcher(self, cases: Sequence[Case]) -> launcher.Launcher | None:
+        """A preloaded fork server for this interpreter's cases, or None (each case execs)."""
+        own = [case for case in cases if case.python is None]
+        # without thread limits a preloaded numpy may already run BLAS threads: no fork then
+        if not own or not self.settings.thread_limits or not launcher.supported():
+            return None
+        objects = [self.workloads[name] for name in sorted({c.workload for c in own}) if name in self.workloads]
+        for name in sorted({c.strategy for c in own}):
+            try:
+                objects.append(registry.get_strategy(name))
+            except Exception:  # unknown or broken: its cases will say so
+                pass
+        try:
+            return launcher.Launcher(base_env(True), launcher.preload_modules(objects))
+        except (OSError, launcher.LauncherError):
+            return None
+
+    def _start_case(self, case: Case, args: list[str], cpus: list[int], env: dict[str, str],
+                    log_path: str) -> Outcome:
+        if self.launcher is not None and case.python is None:
+            try:
+                self.started_by = "launcher"
+                return run_launched(self.launcher, args, cpus, env, self.settings.timeout, log_path)
+            except launcher.LauncherError:
+                self.launcher.close()  # from now on every case execs, as without a launcher
+                self.launcher = None
+        self.started_by = "exec"
+        argv = [case.python or sys.executable, "-m", "bench.case_process", *args]
+        return run_pinned(argv, cpus, env, self.settings.timeout, log_path)
 
 
 def _case_dict(case: Case) -> dict[str, Any]:

@@ -172,6 +172,7 @@ class OcrWorkload(WorkloadBase):
     bound = "external-process"
     params = PARAMS
     parallel_env = {"OMP_THREAD_LIMIT": "1"}
+    preload = ("PIL.Image", "PIL.ImageDraw", "PIL.ImageFont", "workloads.ocr:import_pytesseract")
 
     def unavailable_reason(self) -> str | None:
         problem = _tesseract_problem()

@@ -37,6 +37,8 @@ class StrategyBase:
     needs_pickle: ClassVar[bool] = False
     #: extras and engines that are not installed say why here
     requires: ClassVar[tuple[str, ...]] = ()
+    #: modules the case launcher imports once for every case ("mod" or "mod:function")
+    preload: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, options: StrategyOptions) -> None:
         self.options = options

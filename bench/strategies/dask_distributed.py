@@ -67,6 +67,7 @@ class DaskDistributed(StrategyBase):
     uses_processes = True
     needs_pickle = True
     requires = ("distributed",)
+    preload = ("dask.distributed",)
 
     def __init__(self, options: StrategyOptions) -> None:
         super().__init__(options)

@@ -55,6 +55,7 @@ class DaskThreads(_DaskLocal):
     name = "dask-threads"
     summary = "dask.bag on the threaded scheduler"
     scheduler = "threads"
+    preload = ("dask.bag", "dask.threaded")
 
     def _make_pool(self) -> Executor:
         return ThreadPoolExecutor(max_workers=self.workers)
@@ -64,6 +65,7 @@ class DaskProcesses(_DaskLocal):
     name = "dask-processes"
     summary = "dask.bag on the multiprocessing scheduler (cloudpickle)"
     scheduler = "processes"
+    preload = ("dask.bag", "dask.multiprocessing")
     uses_processes = True
     needs_pickle = True
 

@@ -20,6 +20,7 @@ class Joblib(StrategyBase):
     uses_processes = True
     needs_pickle = True
     backend: ClassVar[str] = "loky"
+    preload = ("joblib",)
     #: "chunk": pool_chunksize(tasks, workers); "auto": joblib's adaptive batching
     batching: ClassVar[str] = "chunk"
 
