@@ -2,7 +2,7 @@
 
 Markdown is meant to be pasted as a pull-request comment: one summary line, then
 only the cases that changed (regressions and newly failing first, then
-improvements and fixes), then the cases present in only one file.  Text shows
+improvements, inconclusive changes and fixes), then the cases present in only one file.  Text shows
 every case, for a terminal.  JSON is the whole report.
 """
 from __future__ import annotations
@@ -13,11 +13,13 @@ from typing import Any
 
 from bench.compare import CaseComparison, CompareReport
 
-CHANGED = ("regression", "newly_failing", "improvement", "fixed")
+CHANGED = ("regression", "newly_failing", "improvement", "inconclusive", "fixed")
 LABELS = {"regression": "regression", "newly_failing": "newly failing", "improvement": "improvement",
+          "inconclusive": "inconclusive",
           "fixed": "fixed", "unchanged": "unchanged", "untested": "untested", "still_failing": "still failing",
           "only_base": "only in BASE", "only_new": "only in NEW"}
 PLURALS = {"regression": "regressions", "newly_failing": "newly failing", "improvement": "improvements",
+           "inconclusive": "inconclusive",
            "fixed": "fixed", "unchanged": "unchanged", "untested": "untested", "still_failing": "still failing",
            "only_base": "only in BASE", "only_new": "only in NEW"}
 

@@ -60,6 +60,7 @@ class Outcome:
     returncode: int | None
     timed_out: bool
     seconds: float
+    started_by: str = "exec"  # "launcher": forked by bench.launcher; "exec": a new interpreter
 
 
 def _kill_group(pgid: int) -> None:
@@ -113,7 +114,7 @@ def run_launched(launcher: Any, args: Sequence[str], cpus: Sequence[int], env: d
     if timed_out:
         returncode, _ = launcher.wait(pid, None)
     reap_descendants(keep=existing)
-    return Outcome(returncode, timed_out, time.perf_counter() - started)
+    return Outcome(returncode, timed_out, time.perf_counter() - started, "launcher")
 
 
 def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], timeout: float,

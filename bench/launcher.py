@@ -30,6 +30,7 @@ import select
 import signal
 import subprocess
 import sys
+import traceback
 from typing import IO, Any, Sequence
 
 #: set to 0 to start every case as a new interpreter instead
@@ -109,6 +110,18 @@ def _child(request: dict[str, Any], answers: IO[str]) -> None:
     raise SystemExit(code)
 
 
+def _become_case(request: dict[str, Any], answers: IO[str]) -> None:
+    """The child's whole life: it must never fall back into the launcher's loop."""
+    try:
+        _child(request, answers)
+    except SystemExit:
+        raise
+    except BaseException:  # set-up failed (a bad CPU list, an unwritable log): exit, never serve
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(70)
+
+
 def serve(requests: IO[str], answers: IO[str]) -> None:
     for line in requests:
         request = json.loads(line)
@@ -119,7 +132,7 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
                 continue
             pid = os.fork()
             if pid == 0:
-                _child(request["launch"], answers)
+                _become_case(request["launch"], answers)
             try:
                 os.setpgid(pid, pid)  # as the child does: whoever runs first, the group exists
             except (PermissionError, ProcessLookupError):

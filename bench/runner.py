@@ -85,7 +85,6 @@ class Runner:
         self.results = results
         self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
         self.launcher: launcher.Launcher | None = None
-        self.started_by = "exec"
 
     def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:
         become_subreaper()
@@ -152,11 +151,10 @@ class Runner:
         if not out_path.exists():
             return {"ok": False, "error": _died(outcome.returncode, log_path)}
         answer = json.loads(out_path.read_text())
-        # the whole case, process start-up and imports included: what the matrix really costs
+        # the whole case, from its launch to its exit: what the matrix really costs
         answer.setdefault("metadata", {})["case_process_s"] = round(outcome.seconds, 3)
-        answer["metadata"]["case_started_by"] = self.started_by  # forked by the launcher, or a new interpreter
+        answer["metadata"]["case_started_by"] = outcome.started_by
         return answer
-
 
     def _start_launcher(self, cases: Sequence[Case]) -> launcher.Launcher | None:
         """A preloaded fork server for this interpreter's cases, or None (each case execs)."""
@@ -179,12 +177,10 @@ class Runner:
                     log_path: str) -> Outcome:
         if self.launcher is not None and case.python is None:
             try:
-                self.started_by = "launcher"
                 return run_launched(self.launcher, args, cpus, env, self.settings.timeout, log_path)
             except launcher.LauncherError:
                 self.launcher.close()  # from now on every case execs, as without a launcher
                 self.launcher = None
-        self.started_by = "exec"
         argv = [case.python or sys.executable, "-m", "bench.case_process", *args]
         return run_pinned(argv, cpus, env, self.settings.timeout, log_path)
 

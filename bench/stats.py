@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 Seed = int | np.random.Generator
-Verdict = Literal["regression", "improvement", "unchanged"]
+Verdict = Literal["regression", "improvement", "inconclusive", "unchanged"]
 FloatArray = NDArray[np.float64]
 
 #: fewest values per side for which ``compare_samples`` runs a significance test at all
@@ -356,21 +356,34 @@ def _compare_reason(n_base: int, n_new: int, alpha: float) -> str | None:
     return None
 
 
-def _verdict(ratio: float, significant: bool, threshold: float, higher_is_better: bool) -> Verdict:
-    """Regression: significant and worse by more than a factor ``1 + threshold``.
+def _verdict(ratio: float, ci: tuple[float, float], significant: bool, threshold: float,
+             higher_is_better: bool) -> Verdict:
+    """Regression: significant, and the *whole* interval worse by more than ``1 + threshold``.
 
     "Worse" is ``ratio`` for times and ``1/ratio`` when higher is better, so for times a
-    regression is ``change > threshold`` and an improvement ``ratio < 1/(1+threshold)``.
-    Using a factor rather than a difference makes the verdict the same whether one compares
-    times, or speeds (1/time) with ``higher_is_better=True``.
+    regression is ``ratio_ci_low > 1 + threshold`` and an improvement
+    ``ratio_ci_high < 1/(1+threshold)``.  A factor rather than a difference makes the
+    verdict the same for times and for speeds (1/time) with ``higher_is_better=True``.
+
+    Why the interval and not the point: a matrix compares ~200 cases of 4-5 values each,
+    so a few cases per comparison pass a rank test at 0.05 by chance, and with a noisy
+    case the chance median is often beyond the threshold too (interleaved A/A runs of the
+    quick matrix on a shared VM: 1-2 such cases per comparison).  Asking that the interval
+    clear the threshold asks the data to rule out a change smaller than it.  A significant
+    change whose point estimate passes the threshold but whose interval does not is
+    "inconclusive": reported, not gating; more values (the full profile, bench ab) settle it.
     """
     if not significant:
         return "unchanged"
-    worse = 1.0 / ratio if higher_is_better else ratio
-    if worse > 1.0 + threshold:
+    low, high = ci
+    worse, worse_low, worse_high = (1 / ratio, 1 / high, 1 / low) if higher_is_better else (ratio, low, high)
+    limit = 1.0 + threshold
+    if worse_low > limit:
         return "regression"
-    if worse < 1.0 / (1.0 + threshold):
+    if worse_high < 1.0 / limit:
         return "improvement"
+    if worse > limit or worse < 1.0 / limit:
+        return "inconclusive"
     return "unchanged"
 
 
@@ -400,9 +413,10 @@ def compare_samples(
       (the joint rejection region is inside the test's) and refuses to call significant a
       rank shift whose median ratio is compatible with no change.  Both react to the same
       real shift, so the power lost is small (see tests/test_stats.py for measured rates).
-    * ``verdict``: "regression" when significant and worse by more than ``threshold``
-      (see ``_verdict``); the threshold is the guard against run-to-run drift the
-      within-run noise cannot show (another tenant, thermal state, a different host).
+    * ``verdict``: "regression" when significant and the whole interval is worse by more
+      than ``threshold``, "inconclusive" when only the point estimate is (see ``_verdict``);
+      the threshold is the guard against run-to-run drift the within-run noise cannot show
+      (another tenant, thermal state, a different host).
 
     With fewer than ``MIN_COMPARE_VALUES`` values on a side no test is run
     (``p_value=None``, ``significant=False``, ``reason`` says why).  Note that 3 vs 3
@@ -427,7 +441,7 @@ def compare_samples(
         p_value=p_value,
         significant=significant,
         change=ratio - 1.0,
-        verdict=_verdict(ratio, significant, threshold, higher_is_better),
+        verdict=_verdict(ratio, (low, high), significant, threshold, higher_is_better),
         reason=reason,
         n_base=int(old_values.size),
         n_new=int(new_values.size),

@@ -84,3 +84,19 @@ def test_bench_launcher_0_starts_each_case_as_a_new_interpreter(tmp_path, plugin
     assert all(r.ok for r in results.cases)
     assert {r.metadata["case_started_by"] for r in results.cases} == {"exec"}
     assert all(r.metrics["saw_probe"] == 1.0 for r in results.cases if r.case.workload == "envprobe")
+
+
+def test_a_child_whose_set_up_fails_exits_and_the_launcher_serves_on(tmp_path, no_leaked_processes):
+    from bench.runner import base_env
+
+    handle = launcher.Launcher(base_env(True))
+    try:
+        spec, out, log = str(tmp_path / "missing-spec.json"), str(tmp_path / "out.json"), tmp_path / "case.log"
+        bad_cpu = handle.launch([spec, out], str(log), [99999], base_env(True))
+        assert handle.wait(bad_cpu, 30) == (70, False)
+        no_spec = handle.launch([spec, out], str(log), [0], base_env(True))
+        assert handle.wait(no_spec, 30) == (70, False)
+        assert "FileNotFoundError" in log.read_text()
+    finally:
+        handle.close()
+    assert handle.process.returncode == 0

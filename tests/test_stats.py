@@ -284,7 +284,7 @@ def _verdict_rates(
                 slow = rng.random(sample.size) < 0.1
                 sample *= np.where(slow, rng.uniform(1.2, 1.5, sample.size), 1.0)
         counts[compare_samples(base, new, resamples=400, seed=i).verdict] += 1
-    return {verdict: counts[verdict] / sims for verdict in ("regression", "improvement")}
+    return {verdict: counts[verdict] / sims for verdict in ("regression", "improvement", "inconclusive")}
 
 
 @pytest.mark.parametrize(("n_base", "n_new", "sims"), [(5, 5, 300), (10, 10, 120), (5, 9, 120)])
@@ -299,9 +299,15 @@ def test_no_false_alarms_with_outliers() -> None:
     assert rates["regression"] <= 0.05
 
 
-@pytest.mark.parametrize(("n_base", "n_new", "sims", "power"), [(5, 5, 400, 0.9), (5, 9, 120, 0.9)])
+@pytest.mark.parametrize(("n_base", "n_new", "sims", "power"), [(5, 5, 400, 0.4), (5, 9, 120, 0.45),
+                                                                 (20, 20, 120, 0.95)])
 def test_ten_percent_slowdown_is_caught(n_base, n_new, sims, power) -> None:
-    assert _verdict_rates(n_base, n_new, 1.10, sims, seed=300 + n_new)["regression"] >= power
+    """3 % noise: the whole interval clears 5 % in 44 % (5 vs 5), 51 % (5 vs 9) and 97 % (20 vs 20)
+    of the simulations; nearly all the rest are "inconclusive" (significant, point estimate
+    beyond the threshold, interval not), which the report lists but the gate does not fail on."""
+    rates = _verdict_rates(n_base, n_new, 1.10, sims, seed=300 + n_new)
+    assert rates["regression"] >= power
+    assert rates["regression"] + rates["inconclusive"] >= 0.9
 
 
 @pytest.mark.parametrize(("n", "sims", "ceiling"), [(5, 300, 0.08), (10, 120, 0.05)])

@@ -30,7 +30,19 @@ def test_strategy_maps_in_order_warm_and_cold(name, no_leaked_processes):
         strategy.close()
     strategy.start()  # cold again: a closed strategy can be started anew
     try:
-        assert strategy.map(square, []) == [] or True
+        assert strategy.map(square, [3]) == [9]
+    finally:
+        strategy.close()
+
+
+@pytest.mark.parametrize("name,expected", [("joblib-threads", 13), ("joblib-auto", "auto")])
+def test_joblib_batches_like_pool_map_unless_asked_for_its_auto_batching(name, expected, no_leaked_processes):
+    strategy = registry.get_strategy(name)(StrategyOptions(workers=2))
+    strategy.start()
+    try:
+        assert strategy.map(square, list(range(100))) == [x * x for x in range(100)]
+        assert strategy._parallel.batch_size == expected  # 100 tasks, 2 workers: Pool.map's 13
+        assert strategy.describe()["batching"] == ("chunk" if expected == 13 else "auto")
     finally:
         strategy.close()
 

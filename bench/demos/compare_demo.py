@@ -61,7 +61,8 @@ def line(rep: int, change: float, code: int, report: dict, seconds: float) -> st
     moved = [c["stats"]["change"] for c in report["cases"] if c["stats"] and c["stats"]["significant"]]
     biggest = f"{max(moved, key=abs):+.1%}" if moved else "none"
     return (f"rep {rep}  change {change:+5.0%}  {'FAIL' if code else 'pass'}  regressions {counts['regression']:2d}"
-            f"  improvements {counts['improvement']:2d}  unchanged {counts['unchanged']:2d}"
+            f"  improvements {counts['improvement']:2d}  inconclusive {counts.get('inconclusive', 0):2d}"
+            f"  unchanged {counts['unchanged']:2d}"
             f"  untested {counts['untested']:2d}  largest significant change {biggest:>7}  ({seconds:.0f} s)")
 
 
