@@ -168,8 +168,14 @@ class Launcher:
             [python, "-m", "bench.launcher", json.dumps(list(preload))], env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             start_new_session=True)
-        ready = self._answer()
+        try:
+            ready = self._answer()
+        except ValueError as exc:  # not JSON: something wrote to the protocol pipe
+            ready = {"error": str(exc)}
+        except LauncherError as exc:
+            ready = {"error": str(exc)}
         if "ready" not in ready:
+            self.close()
             raise LauncherError(f"launcher did not start: {ready}")
 
     @property

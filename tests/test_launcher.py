@@ -100,3 +100,10 @@ def test_a_child_whose_set_up_fails_exits_and_the_launcher_serves_on(tmp_path, n
     finally:
         handle.close()
     assert handle.process.returncode == 0
+
+
+def test_a_launcher_that_answers_nonsense_is_refused_not_a_crash(no_leaked_processes):
+    from bench.runner import base_env
+
+    with pytest.raises(launcher.LauncherError, match="did not start"):
+        launcher.Launcher(base_env(True), python="/bin/echo")  # prints its arguments, not JSON
