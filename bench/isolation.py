@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import psutil
 
@@ -92,63 +92,67 @@ def reap_descendants(keep: set[int] = frozenset(), timeout: float = 5.0) -> int:
     return len(children)
 
 
-def run_launched(launcher: Any, args: Sequence[str], cpus: Sequence[int], env: dict[str, str],
-                 timeout: float, log_path: str) -> Outcome:
-    """As run_pinned, for a case forked by a bench.launcher.Launcher (raises LauncherError)."""
+def _supervise(start: Callable[[], int], wait: Callable[[int, float | None], int | None], timeout: float,
+               started_by: str) -> Outcome:
+    """Start a case (``start`` returns its pid, also its process group), wait, kill, reap.
+
+    ``wait(pid, seconds)`` returns the exit code, or None when the time ran out
+    first (``seconds=None`` waits for good).  Processes that existed before the call are
+    left alone (a test's own helpers, say); everything the case started is killed.
+    """
     existing = descendant_pids()
     started = time.perf_counter()
-    _running["launching"] = True
+    _running["launching"] = True  # a stop request now only records itself (see interrupts)
     try:
-        pid = launcher.launch(args, log_path, cpus, env)
+        pid = start()
     finally:
         _running["launching"] = False
     _running["pgid"] = pid
-    timed_out = False
+    returncode = None
     try:
         if stop_requested():
             _kill_group(pid)
-        returncode, timed_out = launcher.wait(pid, timeout)
+        returncode = wait(pid, timeout)
     finally:
+        timed_out = returncode is None
         _running["pgid"] = None
         _kill_group(pid)
-    if timed_out:
-        returncode, _ = launcher.wait(pid, None)
-    reap_descendants(keep=existing)
-    return Outcome(returncode, timed_out, time.perf_counter() - started, "launcher")
+        try:
+            if returncode is None:
+                returncode = wait(pid, None)
+        finally:
+            reap_descendants(keep=existing)
+    return Outcome(returncode, timed_out, time.perf_counter() - started, started_by)
+
+
+def run_launched(launcher: Any, args: Sequence[str], cpus: Sequence[int], env: dict[str, str],
+                 timeout: float, log_path: str) -> Outcome:
+    """As run_pinned, for a case forked by a bench.launcher.Launcher (raises LauncherError)."""
+    return _supervise(lambda: launcher.launch(args, log_path, cpus, env), launcher.wait, timeout, "launcher")
 
 
 def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], timeout: float,
                log_path: str | None = None) -> Outcome:
-    """Run argv pinned to cpus; kill its whole tree on timeout and after it exits.
-
-    Processes that existed before the call are left alone (a test's own
-    helpers, say); everything the case started is killed.
-    """
+    """Run argv pinned to cpus; kill its whole tree on timeout and after it exits."""
     def pin() -> None:  # runs in the child before exec: the mask is inherited by all below
         os.sched_setaffinity(0, cpus)
 
-    existing = descendant_pids()
-    started = time.perf_counter()
-    log = open(log_path, "wb") if log_path else subprocess.DEVNULL
-    _running["launching"] = True  # a stop request now only records itself (see interrupts)
-    try:
-        proc = subprocess.Popen(list(argv), env=env, start_new_session=True, preexec_fn=pin,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    finally:
-        _running["launching"] = False
-        if log_path:
-            log.close()  # type: ignore[union-attr]
-    _running["pgid"] = proc.pid
-    timed_out = False
-    try:
-        if stop_requested():
-            _kill_group(proc.pid)
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        _running["pgid"] = None
-        _kill_group(proc.pid)
-        proc.wait()
-        reap_descendants(keep=existing)
-    return Outcome(proc.returncode, timed_out, time.perf_counter() - started)
+    procs: list[subprocess.Popen] = []
+
+    def start() -> int:
+        log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        try:
+            procs.append(subprocess.Popen(list(argv), env=env, start_new_session=True, preexec_fn=pin,
+                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log))
+        finally:
+            if log_path:
+                log.close()  # type: ignore[union-attr]
+        return procs[0].pid
+
+    def wait(pid: int, seconds: float | None) -> int | None:
+        try:
+            return procs[0].wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return None
+
+    return _supervise(start, wait, timeout, "exec")

@@ -170,9 +170,7 @@ class Launcher:
             start_new_session=True)
         try:
             ready = self._answer()
-        except ValueError as exc:  # not JSON: something wrote to the protocol pipe
-            ready = {"error": str(exc)}
-        except LauncherError as exc:
+        except (ValueError, LauncherError) as exc:  # ValueError: not JSON, something wrote to the pipe
             ready = {"error": str(exc)}
         if "ready" not in ready:
             self.close()
@@ -204,16 +202,16 @@ class Launcher:
             raise LauncherError(str(answer.get("error", answer)))
         return int(answer["pid"])
 
-    def wait(self, pid: int, timeout: float | None) -> tuple[int | None, bool]:
-        """(return code, timed out).  On timeout the caller kills the group, then calls this again."""
+    def wait(self, pid: int, timeout: float | None) -> int | None:
+        """The case's exit code, or None when ``timeout`` passed first (the caller kills it, then waits again)."""
         fd = os.pidfd_open(pid)
         try:
             ready, _, _ = select.select([fd], [], [], timeout)
         finally:
             os.close(fd)
         if not ready:
-            return None, True
-        return int(self._ask({"reap": pid})["returncode"]), False
+            return None
+        return int(self._ask({"reap": pid})["returncode"])
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -11,6 +11,7 @@ import pytest
 
 from bench import launcher, registry, storage
 from bench.cli import main
+from bench.runner import base_env
 from workloads.ocr import WORKLOAD as OCR
 
 PLUGINS = str(Path(__file__).parent / "plugins")
@@ -87,15 +88,13 @@ def test_bench_launcher_0_starts_each_case_as_a_new_interpreter(tmp_path, plugin
 
 
 def test_a_child_whose_set_up_fails_exits_and_the_launcher_serves_on(tmp_path, no_leaked_processes):
-    from bench.runner import base_env
-
     handle = launcher.Launcher(base_env(True))
     try:
         spec, out, log = str(tmp_path / "missing-spec.json"), str(tmp_path / "out.json"), tmp_path / "case.log"
         bad_cpu = handle.launch([spec, out], str(log), [99999], base_env(True))
-        assert handle.wait(bad_cpu, 30) == (70, False)
+        assert handle.wait(bad_cpu, 30) == 70
         no_spec = handle.launch([spec, out], str(log), [0], base_env(True))
-        assert handle.wait(no_spec, 30) == (70, False)
+        assert handle.wait(no_spec, 30) == 70
         assert "FileNotFoundError" in log.read_text()
     finally:
         handle.close()
@@ -103,7 +102,5 @@ def test_a_child_whose_set_up_fails_exits_and_the_launcher_serves_on(tmp_path, n
 
 
 def test_a_launcher_that_answers_nonsense_is_refused_not_a_crash(no_leaked_processes):
-    from bench.runner import base_env
-
     with pytest.raises(launcher.LauncherError, match="did not start"):
         launcher.Launcher(base_env(True), python="/bin/echo")  # prints its arguments, not JSON

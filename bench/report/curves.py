@@ -99,11 +99,13 @@ def overheads(inst: Instance, rows: list[Record]) -> list[Overhead]:
 
 def headline_overheads(items: list[Overhead]) -> list[Overhead]:
     """Per strategy, one number for the figure: one worker per core at the most cores measured."""
+    def rank(item: Overhead) -> tuple[bool, int, int]:
+        return item.workers == item.cores, item.cores, -item.workers
+
     chosen: dict[str, Overhead] = {}
     for item in items:
-        rank = (item.workers == item.cores, item.cores, -item.workers)
         current = chosen.get(item.strategy)
-        if current is None or rank > (current.workers == current.cores, current.cores, -current.workers):
+        if current is None or rank(item) > rank(current):
             chosen[item.strategy] = item
     return list(chosen.values())
 
