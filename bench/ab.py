@@ -3,17 +3,21 @@
 Two runs made one after the other put any slow drift of the machine (another
 tenant, thermal state, a noisy neighbour's cron job) entirely on one side.  Here
 each case is measured on both sides at once: one long-lived case process per
-side (``bench.ab_worker``), both pinned to the same CPUs, and the driver asks
-them for one cycle at a time in the order A B, B A, A B ... (ABBA, so neither
-side always runs first after the other).  Only one process works at any moment;
-the other waits on its pipe.  Warm-ups are interleaved the same way and kept
-apart.  The two sides then get the same number of values, stop together under
-the profile's time budget, and are written to two ordinary results files that
-``bench compare A.json B.json`` takes.  The values of a case are shared among
-``processes`` pairs started one after the other (``session_plans``): a single
-process carries its own luck (measured: one pool's 5 values all 10 % above the
-other side's, under load), and values from two processes per side let the rank
-test see some of that instead of calling it a difference.
+side, both pinned to the same CPUs, each serving the arms of the one measuring
+core (``bench.measure.core``: the same cycles, checks and metadata as ``bench
+run``).  The driver runs the core's ``interleave`` over them: rounds of A B,
+B A, A B ... (ABBA), or with ``references`` (to compare speed-ups) rounds of
+A-reference A B-reference B, reversed every other round, so each side's values
+pair with its own serial reference exactly as in ``bench run``.  Only one
+process works at any moment; the other waits on its pipe.  Warm-ups are
+interleaved the same way and kept apart.  Both sides stop together once the
+paired A/B ratio (and each side's speed-up) is precise enough or the budget is
+spent, and are written to two ordinary results files that ``bench compare
+A.json B.json`` takes.  The values of a case are shared among ``processes``
+pairs started one after the other (``session_plans``): a single process carries
+its own luck (measured: one pool's 5 values all 10 % above the other side's,
+under load), and values from two processes per side let the rank test see some
+of that instead of calling it a difference.
 
 A side is a Python interpreter (``python``), directories put first on its
 PYTHONPATH (``pythonpath``: a checkout of another commit, e.g. a git worktree),
@@ -31,17 +35,18 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from bench.isolation import reap_descendants
+from bench.measure import core
+from bench.measure.core import CASE, REFERENCE, Arm, ArmRecord, CaseFailed, Precision, TimingPlan, interleave
 from bench.model import Case, CaseResult
-from bench.timing import TimingPlan
 
 LABELS = ("A", "B")
 ROOT = Path(__file__).resolve().parent.parent  # the checkout this harness runs from
-WORKER_SOURCE = Path(__file__).with_name("ab_worker.py")
+WORKER_SOURCE = Path(core.__file__)  # passed with -c: see bench.measure.core
 
 
 class SideFailed(Exception):
@@ -73,11 +78,6 @@ def side_env(base: Mapping[str, str], side: Side) -> dict[str, str]:
     paths = [*side.pythonpath, str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env
-
-
-def order(round_index: int, labels: Sequence[str] = LABELS) -> list[str]:
-    """ABBA: A first in even rounds, B first in odd ones."""
-    return list(labels) if round_index % 2 == 0 else list(reversed(labels))
 
 
 # ---------------------------------------------------------------- one side's process
@@ -150,16 +150,17 @@ class Channel:
 
 # ---------------------------------------------------------------- one case on both sides
 
-@dataclass
-class SideRecord:
-    """What one side of a case has produced so far."""
+def arm_names(labels: Sequence[str], references: bool) -> list[str]:
+    """The arms of a comparison: (A, B), or (A-reference, A, B-reference, B) for speed-ups."""
+    return [name for label in labels for name in ((reference_arm(label), label) if references else (label,))]
 
-    values: list[float] = field(default_factory=list)
-    warmups: list[float] = field(default_factory=list)
-    starts: list[float] = field(default_factory=list)  # driver clock at each value's request
-    spent: float = 0.0
-    error: str = ""
-    final: dict[str, Any] = field(default_factory=dict)
+
+def reference_arm(label: str) -> str:
+    return f"{label}-{REFERENCE}"
+
+
+def side_of(arm: str) -> str:
+    return arm.split("-", 1)[0]
 
 
 def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
@@ -175,95 +176,115 @@ def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
     def share(total: int, i: int) -> int:
         return total // n + (i < total % n)
 
-    return [TimingPlan(warmups=plan.warmups, values=share(plan.values, i), min_values=max(1, share(plan.min_values, i)),
-                       budget_seconds=plan.budget_seconds / n) for i in range(n)]
+    return [replace(plan, values=share(plan.values, i), min_values=max(1, share(plan.min_values, i)),
+                    budget_seconds=plan.budget_seconds / n) for i in range(n)]
 
 
-def _done(records: Mapping[str, SideRecord], plan: TimingPlan, before: Mapping[str, tuple[int, float]]) -> bool:
-    """This session's share is measured: enough values on every live side and its budget spent."""
-    live = [label for label, r in records.items() if not r.error]
-    if not live:
-        return True
-    enough = all(len(records[label].values) - before[label][0] >= plan.min_values for label in live)
-    return enough and max(records[label].spent - before[label][1] for label in live) >= plan.budget_seconds
+def channel_arms(channels: Mapping[str, Channel], names: Sequence[str], timeout: float) -> dict[str, Arm]:
+    """Each arm asks its side's process for one cycle; a side that died fails both of its arms."""
+    dead: dict[str, str] = {}
 
+    def arm(name: str) -> Arm:
+        label = side_of(name)
+        command = f"cycle {REFERENCE if name != label else CASE}"
 
-def interleave(channels: Mapping[str, Channel], records: Mapping[str, SideRecord], plan: TimingPlan,
-               timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
-    """Warm-ups then values, one cycle per side per round in ABBA order; stop under the budget."""
-    before = {label: (len(r.values), r.spent) for label, r in records.items()}
-    for index in range(plan.warmups + plan.values):
-        for label in order(index, list(channels)):
-            record = records[label]
-            if record.error:
-                continue
-            started = clock()
+        def cycle() -> float:
+            if label in dead:
+                raise CaseFailed(dead[label])
             try:
-                reply = channels[label].request("cycle", timeout)
+                reply = channels[label].request(command, timeout)
             except SideFailed as exc:
-                record.error = str(exc)
-                continue
+                dead[label] = str(exc)
+                raise CaseFailed(str(exc)) from None
             if "error" in reply:
-                record.error = str(reply["error"])
-                continue
-            value = float(reply["value"])
-            record.spent += value
-            if index < plan.warmups:
-                record.warmups.append(value)
-            else:
-                record.values.append(value)
-                record.starts.append(started)
-        if index >= plan.warmups and _done(records, plan, before):
-            break
+                raise CaseFailed(str(reply["error"]))
+            return float(reply["value"])
+        return cycle
+
+    return {name: arm(name) for name in names if side_of(name) in channels}
 
 
-def _start_and_wait(channel: Channel, record: SideRecord, timeout: float) -> None:
+def precision_of(names: Sequence[str]) -> Precision:
+    """The stopping rule: the widest paired interval among A/B and, with references, each side's speed-up."""
+    from bench.stats import paired_halfwidth
+
+    sides = [name for name in names if side_of(name) == name]
+    ratios = [(sides[0], sides[-1])] if len(sides) == 2 else []
+    ratios += [(reference_arm(label), label) for label in sides if reference_arm(label) in names]
+
+    def widest(records: Mapping[str, ArmRecord]) -> float:
+        live = [(a, b) for a, b in ratios if a in records and b in records
+                and not (records[a].error or records[b].error)]
+        return max((paired_halfwidth(records[a].values, records[b].values) for a, b in live), default=float("inf"))
+    return widest
+
+
+def _start_and_wait(channel: Channel, timeout: float) -> str:
+    """'' once the side is set up; else why it is not."""
     try:
         reply = channel.receive(timeout)
     except SideFailed as exc:
-        record.error = str(exc)
-        return
-    if not reply.get("ready"):
-        record.error = str(reply.get("error", "case process failed to start"))
+        return str(exc)
+    return "" if reply.get("ready") else str(reply.get("error", "case process failed to start"))
 
 
-def _finish(channel: Channel, record: SideRecord, timeout: float) -> None:
-    if record.error:
-        return
+def _finish(channel: Channel, timeout: float) -> tuple[dict[str, Any], str]:
     try:
         reply = channel.request("stop", timeout)
     except SideFailed as exc:
-        record.error = str(exc)
-        return
-    if "error" in reply:
-        record.error = str(reply["error"])
-    record.final = reply
+        return {}, str(exc)
+    return reply, str(reply.get("error", ""))
+
+
+@dataclass
+class SideRecord:
+    """What one side of a case has produced over all its processes."""
+
+    arms: dict[str, ArmRecord] = field(default_factory=dict)
+    error: str = ""
+    final: dict[str, Any] = field(default_factory=dict)
+    stops: list[str] = field(default_factory=list)
+
+    def extend(self, name: str, record: ArmRecord) -> None:
+        mine = self.arms.setdefault(name, ArmRecord())
+        mine.values += record.values
+        mine.warmups += record.warmups
+        mine.starts += record.starts
+        self.error = self.error or record.error
 
 
 def measure_pair(channels: Mapping[str, Channel], records: Mapping[str, SideRecord], plan: TimingPlan,
-                 timeout: float, keep: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+                 timeout: float, references: bool = False, keep: frozenset[int] = frozenset()) -> None:
     """Drive started channels to the end; on return every process below this one is dead but ``keep``.
 
     ``keep`` must be taken before the channels started: by now their pool workers exist too.
     """
     try:
         for label, channel in channels.items():
-            _start_and_wait(channel, records[label], timeout)
-        interleave(channels, records, plan, timeout)
-        for label, channel in channels.items():
-            _finish(channel, records[label], timeout)
+            records[label].error = records[label].error or _start_and_wait(channel, timeout)
+        live = {label: channel for label, channel in channels.items() if not records[label].error}
+        names = arm_names(list(live), references)
+        arms, reason = interleave(channel_arms(live, names, timeout), plan, precision_of(names))
+        for name, record in arms.items():
+            records[side_of(name)].extend(name, record)
+        for label, channel in live.items():
+            records[label].stops.append(reason)
+            if not records[label].error:
+                records[label].final, records[label].error = _finish(channel, timeout)
     finally:
         for channel in channels.values():
             channel.kill()
-        reap_descendants(keep=keep)
+        reap_descendants(keep=set(keep))
 
 
-def to_result(case: Case, record: SideRecord, side: str, origin: float, processes: int = 1) -> CaseResult:
+def to_result(case: Case, record: SideRecord, side: str, processes: int = 1) -> CaseResult:
     if record.error:
         return CaseResult(case=case, values=(), warmups=(), ok=False, error=record.error,
                           metadata={"ab_side": side})
-    final = record.final
-    metadata = {**final.get("metadata", {}), "ab_side": side, "ab_order": "ABBA", "ab_processes": processes,
-                "ab_value_starts": [round(s - origin, 6) for s in record.starts]}
-    return CaseResult(case=case, values=tuple(record.values), warmups=tuple(record.warmups), ok=True,
-                      metrics=final.get("metrics", {}), metadata=metadata)
+    own, reference = record.arms.get(side, ArmRecord()), record.arms.get(reference_arm(side), ArmRecord())
+    metadata = {**record.final.get("metadata", {}), "ab_side": side, "order": "ABBA", "ab_processes": processes,
+                "stop_reason": ",".join(dict.fromkeys(record.stops)), "rounds": len(own.values),
+                "value_starts": [round(s, 3) for s in own.starts]}
+    return CaseResult(case=case, values=tuple(own.values), warmups=tuple(own.warmups), ok=True,
+                      metrics=record.final.get("metrics", {}), metadata=metadata,
+                      reference=tuple(reference.values), reference_warmups=tuple(reference.warmups))

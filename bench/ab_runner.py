@@ -23,7 +23,7 @@ from bench.ab import (LABELS, WORKER_SOURCE, Channel, Side, SideRecord, measure_
 from bench.isolation import become_subreaper, descendant_pids, reap_descendants
 from bench.model import BenchError, Case, Workload
 from bench.runner import case_env, instance_key
-from bench.timing import TimingPlan
+from bench.measure.core import TimingPlan
 
 _PROBE = ("import json, platform, sys; print(json.dumps({'python_version': platform.python_version(), "
           "'python_implementation': platform.python_implementation(), 'python_executable': sys.executable}))")
@@ -39,6 +39,7 @@ class ABSettings:
     cpus: Sequence[int] = field(default_factory=list)
     progress: bool = True
     processes: int = 1  # fresh process pairs per case, the values shared among them
+    references: bool = False  # each side also measures its serial reference, paired (speed-up comparisons)
 
 
 def probe_python(python: str) -> dict[str, Any]:
@@ -67,7 +68,6 @@ class ABRunner:
                  results: Mapping[str, storage.ResultSet]) -> None:
         self.sides, self.settings, self.workloads, self.results = sides, settings, workloads, results
         self.scratch = Path(tempfile.mkdtemp(prefix="bench-ab-"))
-        self.origin = time.monotonic()
         self.source = WORKER_SOURCE.read_text()
         self.started = 0  # processes started, to name their scratch files
 
@@ -101,9 +101,9 @@ class ABRunner:
             if not channels:
                 break
             measure_pair(channels, {label: records[label] for label in channels}, plan, self.settings.timeout,
-                         keep=existing)
+                         self.settings.references and not pair["A"].is_serial, keep=frozenset(existing))
         for label, case in pair.items():
-            result = to_result(case, records[label], label, self.origin, len(plans))
+            result = to_result(case, records[label], label, len(plans))
             self.results[label].cases.append(result)
             if result.ok and case.is_serial and expected[label] is None:
                 self.results[label].expected[instance_key(case)] = records[label].final.get("fingerprints", [])

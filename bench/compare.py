@@ -27,7 +27,11 @@ interval does not is ``inconclusive``: listed with the changes, not gating.
 Metrics
 -------
 * ``time``: the case's raw values (seconds, lower is better).
-* ``speedup``: per-value speed-ups ``serial[i mod n_serial] / case[i]``, the
+* ``speedup``: one speed-up per pair, ``reference[i] / case[i]``, where the case
+  measured its values in rounds with a serial reference cycle (schema 2): each
+  ratio is of two cycles measured one after the other, so drift of the machine
+  between or within the two runs cancels.  Files without pairs fall back to
+  per-value speed-ups ``serial[i mod n_serial] / case[i]``, the
   serial baseline taken from the *same file* (same workload parameters, cores and
   interpreter), compared with ``higher_is_better``.  Pairing value i with serial
   value i (both the i-th measurement after warm-up in their processes) keeps one
@@ -233,6 +237,8 @@ def _samples(result: CaseResult, serials: dict[tuple[Any, ...], CaseResult], met
         return list(result.values), ("" if result.values else f"no values in {side}")
     if result.case.is_serial:
         return [], "serial case: the speed-up reference"
+    if result.paired:  # one ratio per pair: each measured within one round
+        return [r / v for r, v in zip(result.reference, result.values)], ""
     serial = serials.get(serial_key(result.case))
     if serial is None:
         return [], f"no serial baseline in {side}"

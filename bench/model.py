@@ -178,3 +178,12 @@ class CaseResult:
     error: str = ""
     metrics: Mapping[str, float] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: the serial reference cycles measured in pairs with ``values`` (``reference[i]`` and
+    #: ``values[i]`` are one round); empty for the serial case and for files before schema 2
+    reference: tuple[float, ...] = ()
+    reference_warmups: tuple[float, ...] = ()
+
+    @property
+    def paired(self) -> bool:
+        """Whether the speed-up can come from pairs measured in the same rounds."""
+        return bool(self.reference) and len(self.reference) == len(self.values)

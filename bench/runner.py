@@ -18,11 +18,13 @@ from typing import Any, Callable, Mapping, Sequence
 from bench import interrupts, launcher, registry, storage
 from bench.isolation import Outcome, become_subreaper, descendant_pids, reap_descendants, run_launched, run_pinned
 from bench.model import Case, CaseResult, Workload
-from bench.timing import TimingPlan
+from bench.measure.core import TimingPlan
 
+#: rounds per case: a parallel case's round is a (reference, case) pair; it stops once its
+#: paired speed-up is within +-target (relative half-width) or the budget of cycle seconds is spent
 PLANS: dict[str, TimingPlan] = {
-    "quick": TimingPlan(warmups=1, values=5, min_values=4, budget_seconds=0.4),
-    "full": TimingPlan(warmups=2, values=20, min_values=10, budget_seconds=30.0),
+    "quick": TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=1.0, target=0.03),
+    "full": TimingPlan(warmups=2, values=400, min_values=10, budget_seconds=30.0, target=0.015),
 }
 
 #: BLAS pools capped in every case: a numpy call must not spawn threads behind
@@ -125,7 +127,8 @@ class Runner:
         result = CaseResult(case=case, values=tuple(answer.get("values", ())),
                             warmups=tuple(answer.get("warmups", ())), ok=bool(answer.get("ok")),
                             error=str(answer.get("error", "")), metrics=answer.get("metrics", {}),
-                            metadata=answer.get("metadata", {}))
+                            metadata=answer.get("metadata", {}), reference=tuple(answer.get("reference", ())),
+                            reference_warmups=tuple(answer.get("reference_warmups", ())))
         if result.ok and case.is_serial and expected is None:
             self.results.expected[instance_key(case)] = answer["fingerprints"]
         return result

@@ -10,6 +10,14 @@ v1 (2026-11)  A valid pyperf JSON 1.0 file: one pyperf benchmark per case that
               (including failed ones with no values), skipped items with reasons,
               the run configuration, calibration and whether the run completed.
               Values live only in the pyperf part; case records point to it.
+v2 (2026-12)  Paired measurement: a parallel case's serial reference cycles, measured
+              in rounds with its values, are a second pyperf benchmark named
+              ``KEY#reference`` (raw values and warm-ups, pyperf-loadable); the case
+              record says ``has_reference``.  Case metadata gains ``stop_reason``,
+              ``rounds`` and ``value_starts`` (epoch seconds of each round, the
+              machine's speed over the run).  ``calibration`` may hold ``end``: the
+              brief calibration repeated after the matrix.  v1 files load unchanged
+              (no reference: their speed-ups divide medians measured apart).
 """
 from __future__ import annotations
 
@@ -23,9 +31,10 @@ from typing import Any
 
 from bench.model import BenchError, Case, CaseResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+REFERENCE_SUFFIX = "#reference"
 #: migrations from an older schema to the next one: version -> function(bench_section) -> section
-MIGRATIONS: dict[int, Any] = {}
+MIGRATIONS: dict[int, Any] = {1: lambda section: {**section, "schema_version": 2}}
 
 
 @dataclass
@@ -70,28 +79,43 @@ def _case_record(result: CaseResult) -> dict[str, Any]:
         "mode": case.mode, "start_method": case.start_method, "python": case.python,
         "ok": result.ok, "error": result.error, "metrics": dict(result.metrics),
         "metadata": dict(result.metadata), "has_values": bool(result.values),
+        "has_reference": bool(result.reference),
     }
 
 
-def _pyperf_benchmark(result: CaseResult, machine: dict[str, Any]) -> Any:
+def _pyperf_benchmark(result: CaseResult, machine: dict[str, Any], arm: str = "case") -> Any:
     import pyperf
 
     case = result.case
+    name = case.key + (REFERENCE_SUFFIX if arm == "reference" else "")
     run_metadata = _clean_metadata({
-        **machine, **result.metadata, "name": case.key, "bench_workload": case.workload,
+        **machine, **result.metadata, "name": name, "bench_workload": case.workload,
         "bench_strategy": case.strategy, "bench_cores": case.cores, "bench_workers": case.workers,
         "bench_mode": case.mode, "bench_ok": result.ok, "bench_error": result.error,
-        "bench_schema_version": SCHEMA_VERSION, "unit": "second",
+        "bench_schema_version": SCHEMA_VERSION, "bench_arm": arm, "unit": "second",
     })
-    warmups = [(1, value) for value in result.warmups] or None
-    run = pyperf.Run(result.values, warmups=warmups, metadata=run_metadata, collect_metadata=False)
+    values, warmups = (result.reference, result.reference_warmups) if arm == "reference" else \
+        (result.values, result.warmups)
+    run = pyperf.Run(values, warmups=[(1, value) for value in warmups] or None, metadata=run_metadata,
+                     collect_metadata=False)
     return pyperf.Benchmark([run])
+
+
+def _pyperf_benchmarks(results: ResultSet) -> list[Any]:
+    """One benchmark per case with values, and one per case with reference values."""
+    found = []
+    for result in results.cases:
+        if result.values:
+            found.append(_pyperf_benchmark(result, results.metadata))
+        if result.reference:
+            found.append(_pyperf_benchmark(result, results.metadata, "reference"))
+    return found
 
 
 def to_json(results: ResultSet) -> dict[str, Any]:
     import pyperf
 
-    benchmarks = [_pyperf_benchmark(r, results.metadata) for r in results.cases if r.values]
+    benchmarks = _pyperf_benchmarks(results)
     data: dict[str, Any] = {"version": "1.0", "benchmarks": []}
     if benchmarks:
         buffer = io.StringIO()
@@ -197,9 +221,13 @@ def _case_from_record(path: Path, record: Any, values: dict[str, Any]) -> CaseRe
         measured, warmups = values.get(record["key"], ((), ()))
         if record.get("has_values") and not measured:
             raise ValueError(f"values of {record['key']!r} are missing")
+        reference, reference_warmups = values.get(record["key"] + REFERENCE_SUFFIX, ((), ()))
+        if record.get("has_reference") and not reference:
+            raise ValueError(f"reference values of {record['key']!r} are missing")
         return CaseResult(case=case, values=measured, warmups=warmups, ok=bool(record["ok"]),
                           error=str(record.get("error", "")), metrics=dict(record.get("metrics", {})),
-                          metadata=dict(record.get("metadata", {})))
+                          metadata=dict(record.get("metadata", {})), reference=reference,
+                          reference_warmups=reference_warmups)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(path, f"malformed case record: {type(exc).__name__}: {str(exc)[:80]}") from None
 

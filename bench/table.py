@@ -1,8 +1,11 @@
 """The tidy table: one row per case, computed from stored results only.
 
-Speed-up is the serial median over the case median, both from the same run,
-the same core count and the same workload parameters (and interpreter), with
-a bootstrap confidence interval of that ratio.  Efficiency divides by the
+Speed-up comes from the case's pairs: each round of a parallel case measured a
+serial reference cycle and a case cycle one after the other in the same pinned
+process, and the speed-up is the (trimmed geometric) mean of the pairs' ratios
+with an interval over pairs (``bench.stats.paired_speedup``).  Files without
+pairs (schema 1) fall back to the serial case's median over the case median,
+same run, cores, parameters and interpreter.  Efficiency divides by the
 parallelism actually available, min(workers, cores): oversubscribed I/O work
 can then exceed 1, which is the honest reading.  ``efficiency_vs_ceiling``
 divides the speed-up by what this machine measurably gives at that parallelism
@@ -46,14 +49,26 @@ def _speedup_columns(result: CaseResult, serial: CaseResult | None) -> dict[str,
              "ideal_speedup": None}
     if serial is None or not result.values:
         return empty
-    speedup = stats.speedup(serial.values, result.values)
-    low, high = stats.speedup_ci(serial.values, result.values)
+    speedup, low, high = speedup_estimate(result, serial)
     parallelism = min(result.case.workers, result.case.cores)
     ideal = result.metrics.get("ideal_seconds")
     serial_ideal = serial.metrics.get("ideal_seconds")
     return {"speedup": speedup, "speedup_ci_low": low, "speedup_ci_high": high,
             "efficiency": stats.efficiency(speedup, parallelism),
             "ideal_speedup": serial_ideal / ideal if ideal and serial_ideal else None}
+
+
+def speedup_estimate(result: CaseResult, serial: CaseResult) -> tuple[float, float, float]:
+    """(speed-up, low, high): from the case's own pairs where it has them, else medians of two cases.
+
+    The fallback (files before schema 2, and the serial case against itself) divides
+    values measured at different moments, so its interval says nothing of drift.
+    """
+    if result.paired:
+        paired = stats.paired_speedup(result.reference, result.values)
+        return paired.speedup, paired.low, paired.high
+    low, high = stats.speedup_ci(serial.values, result.values)
+    return stats.speedup(serial.values, result.values), low, high
 
 
 def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:

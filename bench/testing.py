@@ -15,9 +15,12 @@ def make_case(workload: str = "fib", strategy: str = "threads", cores: int = 2, 
 
 
 def make_result(values: Sequence[float], ok: bool = True, error: str = "", warmups: Sequence[float] = (0.2,),
-                metrics: dict[str, float] | None = None, **case_fields: Any) -> CaseResult:
+                metrics: dict[str, float] | None = None, reference: Sequence[float] = (),
+                metadata: dict[str, Any] | None = None, **case_fields: Any) -> CaseResult:
+    """A case result; ``reference`` gives it paired serial reference values (one per value)."""
     return CaseResult(case=make_case(**case_fields), values=tuple(values), warmups=tuple(warmups), ok=ok,
-                      error=error, metrics=metrics or {}, metadata={"affinity": "0,1"})
+                      error=error, metrics=metrics or {}, metadata={"affinity": "0,1", **(metadata or {})},
+                      reference=tuple(reference))
 
 
 def make_results(results: Iterable[CaseResult], complete: bool = True) -> ResultSet:

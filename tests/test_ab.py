@@ -4,14 +4,19 @@ from __future__ import annotations
 import os
 
 from bench import storage
-from bench.ab import ROOT, Side, SideFailed, SideRecord, interleave, order, session_plans, side_env
+from bench.ab import ROOT, Side, SideFailed, SideRecord, arm_names, channel_arms, precision_of, session_plans, side_env
 from bench.cli import main
 from bench.compare import identity
-from bench.timing import TimingPlan
+from bench.measure.core import TimingPlan, interleave, order
 
 
 def test_order_alternates_abba():
-    assert [order(i) for i in range(4)] == [["A", "B"], ["B", "A"], ["A", "B"], ["B", "A"]]
+    assert [order(i, "AB") for i in range(4)] == [["A", "B"], ["B", "A"], ["A", "B"], ["B", "A"]]
+
+
+def test_arms_with_references_pair_each_side_with_its_own_reference():
+    assert arm_names(["A", "B"], False) == ["A", "B"]
+    assert arm_names(["A", "B"], True) == ["A-reference", "A", "B-reference", "B"]
 
 
 def test_side_env_puts_the_side_code_first_and_keeps_the_harness_importable():
@@ -22,41 +27,57 @@ def test_side_env_puts_the_side_code_first_and_keeps_the_harness_importable():
 
 
 class FakeChannel:
-    """Answers "cycle" with a fixed time and logs who was asked, in order."""
+    """Answers "cycle ..." with a fixed time and logs who was asked for what, in order."""
 
     def __init__(self, label, seconds, log, fail_at=None):
         self.label, self.seconds, self.log, self.fail_at = label, seconds, log, fail_at
 
     def request(self, command, timeout):
-        self.log.append(self.label)
-        if self.fail_at is not None and self.log.count(self.label) >= self.fail_at:
+        self.log.append(self.label + ("r" if command.endswith("reference") else ""))
+        if self.fail_at is not None and len([x for x in self.log if x[0] == self.label]) >= self.fail_at:
             raise SideFailed("case process died (exit code 1)")
         return {"value": self.seconds}
+
+
+def _run(channels, plan, references=False):
+    names = arm_names(list(channels), references)
+    return interleave(channel_arms(channels, names, timeout=1), plan, precision_of(names))
 
 
 def test_interleave_asks_in_abba_order_and_keeps_warmups_apart():
     log = []
     channels = {"A": FakeChannel("A", 0.01, log), "B": FakeChannel("B", 0.01, log)}
-    records = {"A": SideRecord(), "B": SideRecord()}
-    interleave(channels, records, TimingPlan(warmups=1, values=4, min_values=3), timeout=1)
-    assert log == list("ABBAABBAAB")
+    records, reason = _run(channels, TimingPlan(warmups=1, values=4, min_values=3))
+    assert log == list("ABBAABBAAB") and reason == "max_values"
     assert [len(r.warmups) for r in records.values()] == [1, 1]
     assert [len(r.values) for r in records.values()] == [4, 4]
+
+
+def test_interleave_with_references_runs_each_reference_next_to_its_side():
+    log = []
+    channels = {"A": FakeChannel("A", 0.01, log), "B": FakeChannel("B", 0.01, log)}
+    _run(channels, TimingPlan(warmups=0, values=2, min_values=2), references=True)
+    assert log == ["Ar", "A", "Br", "B", "B", "Br", "A", "Ar"]
 
 
 def test_interleave_stops_both_sides_together_on_the_budget():
     log = []
     channels = {"A": FakeChannel("A", 0.4, log), "B": FakeChannel("B", 0.1, log)}
-    records = {"A": SideRecord(), "B": SideRecord()}
-    interleave(channels, records, TimingPlan(warmups=1, values=10, min_values=3, budget_seconds=1.0), timeout=1)
-    assert [len(r.values) for r in records.values()] == [3, 3]
+    records, reason = _run(channels, TimingPlan(warmups=1, values=10, min_values=3, budget_seconds=1.0))
+    assert [len(r.values) for r in records.values()] == [3, 3] and reason == "budget"
+
+
+def test_interleave_stops_once_the_pairs_are_precise():
+    log = []
+    channels = {"A": FakeChannel("A", 0.01, log), "B": FakeChannel("B", 0.02, log)}
+    records, reason = _run(channels, TimingPlan(warmups=0, values=50, min_values=4, target=0.03))
+    assert reason == "precision" and len(records["A"].values) == 4
 
 
 def test_a_failing_side_stops_and_the_other_goes_on():
     log = []
     channels = {"A": FakeChannel("A", 0.01, log), "B": FakeChannel("B", 0.01, log, fail_at=2)}
-    records = {"A": SideRecord(), "B": SideRecord()}
-    interleave(channels, records, TimingPlan(warmups=0, values=4, min_values=3), timeout=1)
+    records, _ = _run(channels, TimingPlan(warmups=0, values=4, min_values=3))
     assert records["B"].error.startswith("case process died")
     assert len(records["A"].values) == 4
 
@@ -84,7 +105,7 @@ def test_ab_writes_two_matching_files_with_interleaved_values(tmp_path, no_leake
     for case_a, case_b in zip(a.cases, b.cases):
         assert case_a.ok and case_b.ok and len(case_a.values) == len(case_b.values) >= 3
         assert case_a.metadata["ab_processes"] == 2 and len(case_a.warmups) == 2  # one warm-up per process
-        starts_a, starts_b = case_a.metadata["ab_value_starts"], case_b.metadata["ab_value_starts"]
+        starts_a, starts_b = case_a.metadata["value_starts"], case_b.metadata["value_starts"]
         rounds = list(zip(starts_a, starts_b))
         for earlier, later in zip(rounds, rounds[1:]):  # every round of A and B is before the next one
             assert max(earlier) < min(later)
@@ -122,6 +143,16 @@ def test_interleave_counts_the_budget_per_session():
     channels = {"A": FakeChannel("A", 0.3, log), "B": FakeChannel("B", 0.3, log)}
     records = {"A": SideRecord(), "B": SideRecord()}
     for plan in session_plans(TimingPlan(warmups=1, values=10, min_values=4, budget_seconds=1.0), 2):
-        interleave(channels, records, plan, timeout=1)
-    assert [len(r.values) for r in records.values()] == [4, 4]
-    assert [len(r.warmups) for r in records.values()] == [2, 2]
+        arms, _ = _run(channels, plan)
+        for name, record in arms.items():
+            records[name].extend(name, record)
+    assert [len(r.arms[name].values) for name, r in records.items()] == [4, 4]
+    assert [len(r.arms[name].warmups) for name, r in records.items()] == [2, 2]
+
+
+def test_ab_with_references_pairs_each_side_with_its_serial_reference(tmp_path, no_leaked_processes):
+    code, out_a, out_b = run_ab(tmp_path, "--references", "--processes", "1")
+    assert code == 0
+    for path in (out_a, out_b):
+        parallel = [r for r in storage.load(path).cases if not r.case.is_serial]
+        assert parallel and all(r.paired for r in parallel)

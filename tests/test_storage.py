@@ -26,6 +26,19 @@ def test_round_trip_keeps_raw_values_warmups_and_failures(tmp_path):
     assert loaded.expected == results.expected and loaded.complete
 
 
+def test_reference_values_round_trip_as_their_own_pyperf_benchmark(tmp_path):
+    results = make_results([make_result([0.5, 0.6], reference=[1.0, 1.1])])
+    path = tmp_path / "r.json"
+    storage.save(results, path)
+    names = [b["metadata"]["name"] for b in json.loads(path.read_text())["benchmarks"]]
+    assert names[1] == names[0] + storage.REFERENCE_SUFFIX
+    loaded = storage.load(path).cases[0]
+    assert loaded.reference == (1.0, 1.1) and loaded.paired
+    done = subprocess.run([sys.executable, "-m", "pyperf", "stats", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def test_results_are_valid_pyperf_files(small_run_path):
     for command in (["stats"], ["show"]):
         done = subprocess.run([sys.executable, "-m", "pyperf", *command, str(small_run_path)],
@@ -41,7 +54,7 @@ def test_harness_fields_are_in_pyperf_metadata(small_run_path):
     bench = data["benchmarks"][0]
     # pyperf hoists metadata shared by all runs to the benchmark, and by all benchmarks to the file
     merged = {**data.get("metadata", {}), **bench.get("metadata", {}), **bench["runs"][0].get("metadata", {})}
-    assert merged["bench_schema_version"] == storage.SCHEMA_VERSION
+    assert merged["bench_schema_version"] == 1  # the fixture is a schema-1 file: it still loads
     assert {"bench_workload", "bench_strategy", "bench_cores", "bench_mode", "cpu_model"} <= set(merged)
 
 

@@ -33,6 +33,9 @@ def _matrix_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--processes", type=int, default=2, metavar="N",
                    help="fresh process pairs per case, the values shared among them, so one process's luck "
                         "(where its workers landed among other tenants) is not taken for a difference (default 2)")
+    p.add_argument("--references", action="store_true",
+                   help="each side also measures its serial reference in the same rounds (A-reference A "
+                        "B-reference B), so `bench compare --metric speedup` compares paired speed-ups")
 
 
 def _side_arguments(p: argparse.ArgumentParser, label: str) -> None:
@@ -133,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     settings = ABSettings(outputs=outputs, plan=PLANS[spec.profile], timeout=args.timeout,
                           workload_modules=args.workload_module, strategy_modules=args.strategy_module,
                           cpus=sorted(os.sched_getaffinity(0)), progress=not args.no_progress,
-                          processes=args.processes)
+                          processes=args.processes, references=args.references)
     workloads = {name: registry.get_workload(name) for name in spec.workloads}
     try:
         with interrupts.stop_on_signals():

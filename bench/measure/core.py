@@ -1,0 +1,349 @@
+"""The one measuring core: arms measured in interleaved rounds, for `bench run` and `bench ab`.
+
+An *arm* is one kind of cycle, called repeatedly: it runs the cycle, checks the
+results against serial outside the timed region, and returns the cycle's seconds.
+A *cycle* is ``strategy.map`` in warm mode and ``start + map + close`` in cold
+mode (the *case* arm), or the plain serial loop over the same tasks (the
+*reference* arm).  A *round* calls every arm once, in ABBA order (the given
+order in even rounds, reversed in odd ones), so neither arm always runs first
+and a linear drift within a round lands on both alike.
+
+- ``bench run``: one case process measures (reference, case) in rounds; a
+  round's two values are a *pair*, and the speed-up comes from the pairs
+  (``bench.stats.paired_speedup``).  Drift of the machine slower than one pair
+  cancels in each pair's ratio.  The serial case itself is one arm.
+- ``bench ab``: one process per side serves the same arms over a line protocol
+  (``serve``), and the driver interleaves (A, B), or (A-reference, A,
+  B-reference, B) when speed-ups are compared, with the same ``interleave``.
+
+A case stops taking rounds after ``min_values`` rounds once every tracked
+ratio's interval is narrow enough (``target``: "precision"), or its time budget
+is spent ("budget"), or at ``values`` rounds ("max_values"); the reason is kept.
+
+``bench ab`` passes this file's *source* with ``python -c`` to a side whose
+PYTHONPATH may point at an older checkout, so this module imports only
+long-standing APIs of the code under test (registry, equality, metadata,
+model.StrategyOptions), lazily, and nothing that needs numpy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence, TextIO
+
+Arm = Callable[[], float]
+#: the worst relative half-width over the tracked ratios, from the values so far
+Precision = Callable[[Mapping[str, "ArmRecord"]], float]
+REFERENCE, CASE = "reference", "case"
+
+
+@dataclass(frozen=True)
+class TimingPlan:
+    """How many rounds a case takes: ``warmups`` discarded, then ``min_values`` to ``values``."""
+
+    warmups: int
+    values: int
+    min_values: int = 3
+    budget_seconds: float = float("inf")  # stop after min_values once this much was spent
+    target: float = 0.0  # stop after min_values once every tracked ratio is this precise (0: off)
+
+
+class CaseFailed(Exception):
+    """A cycle failed or its results were wrong; the message is the one-line reason."""
+
+
+@dataclass
+class ArmRecord:
+    """What one arm produced; ``starts`` are wall-clock stamps (epoch s) of each value's cycle."""
+
+    values: list[float] = field(default_factory=list)
+    warmups: list[float] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)
+    error: str = ""
+
+
+def order(round_index: int, names: Sequence[str]) -> list[str]:
+    """ABBA: the given order in even rounds, reversed in odd ones."""
+    return list(names) if round_index % 2 == 0 else list(reversed(names))
+
+
+def stop_reason(records: Mapping[str, ArmRecord], plan: TimingPlan, spent: float,
+                precision: Precision | None) -> str | None:
+    """Why the case stops after this round, or None to take another."""
+    live = [r for r in records.values() if not r.error]
+    if not live:
+        return "failed"
+    rounds = min(len(r.values) for r in live)
+    if rounds >= plan.values:
+        return "max_values"
+    if rounds < plan.min_values:
+        return None
+    if plan.target > 0 and precision is not None and precision(records) <= plan.target:
+        return "precision"
+    return "budget" if spent >= plan.budget_seconds else None
+
+
+def _call(arm: Arm, record: ArmRecord, stamp: Callable[[], float]) -> tuple[float | None, float]:
+    started = stamp()
+    try:
+        return arm(), started
+    except CaseFailed as exc:
+        record.error = str(exc) or "cycle failed"
+        return None, started
+
+
+def interleave(arms: Mapping[str, Arm], plan: TimingPlan, precision: Precision | None = None,
+               stamp: Callable[[], float] = time.time) -> tuple[dict[str, ArmRecord], str]:
+    """Warm-ups then values, one cycle per arm per round in ABBA order; records and why it stopped.
+
+    An arm that fails (CaseFailed) is skipped from then on; the others go on.
+    """
+    records = {name: ArmRecord() for name in arms}
+    spent = 0.0
+    for index in range(plan.warmups + max(plan.values, 1)):
+        for name in order(index, list(arms)):
+            record = records[name]
+            if record.error:
+                continue
+            value, started = _call(arms[name], record, stamp)
+            if value is None:
+                continue
+            spent += value
+            if index < plan.warmups:
+                record.warmups.append(value)
+            else:
+                record.values.append(value)
+                record.starts.append(started)
+        reason = stop_reason(records, plan, spent, precision) if index >= plan.warmups else None
+        if reason is None and all(r.error for r in records.values()):
+            reason = "failed"
+        if reason:
+            return records, reason
+    return records, "max_values"
+
+
+# ---------------------------------------------------------------- the arms of one case
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, CaseFailed) else f"{type(exc).__name__}: {exc}".strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _usage() -> Any:
+    """CPU time per cycle (checks the workload's declared bound); None in a checkout without it."""
+    try:
+        from bench.cpu_usage import CycleUsage
+    except ImportError:
+        return None
+    return CycleUsage()
+
+
+class CaseArms:
+    """The workload and strategy of one case, set up once; its reference and case cycles on request.
+
+    ``spec`` is the runner's case spec: ``case`` (a Case as a dict), ``cpus``,
+    ``expected`` (serial fingerprints, or None for the serial case itself),
+    ``workload_modules``, ``strategy_modules``, ``scheduler``.
+    """
+
+    def __init__(self, spec: Mapping[str, Any], clock: Callable[[], float] = time.perf_counter) -> None:
+        from bench import registry
+        from bench.model import StrategyOptions
+
+        for module in spec.get("workload_modules", []):
+            registry.import_workload_module(module)
+        for module in spec.get("strategy_modules", []):
+            getattr(registry, "import_strategy_module", lambda name: None)(module)
+        self.case = dict(spec["case"])
+        self.workload = registry.get_workload(self.case["workload"])
+        self.tasks = self.workload.make_tasks(self.case["params"])
+        options = StrategyOptions(workers=self.case["workers"], start_method=self.case.get("start_method"),
+                                  scheduler=spec.get("scheduler"), cores=tuple(spec.get("cpus", ())))
+        self.strategy = registry.get_strategy(self.case["strategy"])(options)
+        self.serial = registry.get_strategy("serial")(options)
+        self.expected = spec.get("expected")
+        self.clock = clock
+        self.usage = {CASE: _usage(), REFERENCE: _usage()}
+        self.results: list[Any] = []
+        self.warm = self.case["mode"] == "warm"
+        self.started = False
+
+    @property
+    def is_serial(self) -> bool:
+        return self.case["strategy"] == "serial"
+
+    def start(self) -> None:
+        """Warm mode: the pool starts before any timed cycle."""
+        if self.warm and not self.started:
+            self.strategy.start()
+            self.started = True
+
+    def close(self) -> None:
+        if self.started:
+            self.started = False
+            self.strategy.close()
+
+    def _case_cycle(self) -> list[Any]:
+        if self.warm:
+            return self.strategy.map(self.workload.task, self.tasks)
+        self.strategy.start()
+        try:
+            return self.strategy.map(self.workload.task, self.tasks)
+        finally:
+            self.strategy.close()
+
+    def _reference_cycle(self) -> list[Any]:
+        return self.serial.map(self.workload.task, self.tasks)
+
+    def cycle(self, arm: str) -> float:
+        """Time one cycle of ``arm``; CaseFailed when it raises or its results differ from serial."""
+        cycle = self._case_cycle if arm == CASE else self._reference_cycle
+        usage = self.usage[arm]
+        counted = usage.wrap(cycle) if usage is not None else cycle
+        try:
+            start = self.clock()
+            results = counted()
+            elapsed = self.clock() - start
+        except CaseFailed:
+            raise
+        except Exception as exc:  # the task or the strategy failed: one line, the case fails
+            raise CaseFailed(("reference cycle: " if arm == REFERENCE else "") + one_line(exc)) from exc
+        self._check(results, arm)
+        if arm == CASE:
+            self.results = results
+        return elapsed
+
+    def _check(self, results: list[Any], arm: str) -> None:
+        from bench.equality import explain_mismatch, fingerprints
+
+        if self.expected is None:
+            return
+        problem = explain_mismatch(self.expected, fingerprints(results))
+        if problem:
+            raise CaseFailed(("reference cycle: " if arm == REFERENCE else "") + problem)
+
+    def arms(self) -> dict[str, Arm]:
+        """(reference, case) for a parallel case; the serial case is its own reference."""
+        names = [CASE] if self.is_serial else [REFERENCE, CASE]
+        return {name: (lambda name=name: self.cycle(name)) for name in names}
+
+    def finish(self) -> dict[str, Any]:
+        """Metrics, metadata and result fingerprints, once the cycles are done."""
+        from bench.equality import fingerprints
+        from bench.metadata import case_metadata
+
+        self.close()
+        metadata = {**case_metadata(), **_threadpools(), **self.strategy.describe(),
+                    "bound": getattr(self.workload, "bound", None), "n_tasks": len(self.tasks)}
+        return {"metrics": {**self._workload_metrics(), **self._usage_metrics()}, "metadata": metadata,
+                "fingerprints": fingerprints(self.results)}
+
+    def _workload_metrics(self) -> dict[str, float]:
+        metrics = dict(self.workload.summarize(self.case["params"], self.results))
+        ideal = self.workload.ideal_seconds(self.case["params"], self.case["workers"])
+        if ideal is not None:
+            metrics["ideal_seconds"] = ideal
+        return metrics
+
+    def _usage_metrics(self) -> dict[str, float]:
+        found: dict[str, float] = {}
+        for arm, prefix in ((CASE, ""), (REFERENCE, "ref_")):
+            usage = self.usage[arm]
+            if usage is not None:
+                found.update({prefix + k: v for k, v in usage.metrics().items()})
+        return found
+
+
+def _threadpools() -> dict[str, Any]:
+    try:
+        from bench.threadlimits import threadpool_metadata
+    except ImportError:
+        return {}
+    return threadpool_metadata()
+
+
+# ---------------------------------------------------------------- bench run: one case, in-process
+
+
+def answer(arms: CaseArms, records: Mapping[str, ArmRecord], reason: str) -> dict[str, Any]:
+    """The case's JSON answer: raw values of every arm, the stamps, why it stopped."""
+    failed = next((r.error for r in records.values() if r.error), "")
+    if failed:
+        raise CaseFailed(failed)
+    case, reference = records[CASE], records.get(REFERENCE)
+    final = arms.finish()
+    final["metadata"].update({"stop_reason": reason, "rounds": len(case.values), "order": "ABBA",
+                              "value_starts": [round(s, 3) for s in case.starts]})
+    return {"values": case.values, "warmups": case.warmups, "ok": True, "error": "",
+            "reference": reference.values if reference else [],
+            "reference_warmups": reference.warmups if reference else [], **final}
+
+
+def measure_case(spec: Mapping[str, Any], precision: Precision | None = None) -> dict[str, Any]:
+    """Set up, measure in rounds, take the results apart: what ``bench.case_process`` writes."""
+    arms = CaseArms(spec)
+    try:
+        arms.start()
+        records, reason = interleave(arms.arms(), TimingPlan(**spec["plan"]), precision)
+        return answer(arms, records, reason)
+    finally:
+        arms.close()
+
+
+# ---------------------------------------------------------------- bench ab: a side over a pipe
+
+def _channel() -> TextIO:
+    """Keep the real stdout for replies; send everything else printed to stderr."""
+    reply = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return reply
+
+
+def _send(reply: TextIO, message: Mapping[str, Any]) -> None:
+    reply.write(json.dumps(message) + "\n")
+    reply.flush()
+
+
+def _reply(arms: CaseArms, command: str) -> dict[str, Any]:
+    """Protocol: "cycle [case|reference]" -> {"value": s}; "stop" -> finish(); errors -> {"error": ...}."""
+    try:
+        if command == "stop":
+            return arms.finish()
+        return {"value": arms.cycle(command.split()[1] if " " in command else CASE)}
+    except BaseException as exc:
+        return {"error": one_line(exc)}
+
+
+def serve(spec: Mapping[str, Any], requests: TextIO, reply: TextIO) -> None:
+    """One side of `bench ab`: {"ready": ...} after set-up, then one reply per request line."""
+    try:
+        arms = CaseArms(spec)
+        arms.start()
+    except BaseException as exc:  # set-up failed: say why, in one line
+        _send(reply, {"ready": False, "error": one_line(exc), "traceback": traceback.format_exc()})
+        return
+    _send(reply, {"ready": True})
+    for line in requests:
+        command = line.strip()
+        _send(reply, _reply(arms, command))
+        if command == "stop":
+            return
+
+
+def serve_main(argv: Sequence[str]) -> int:
+    with open(argv[0]) as handle:
+        spec = json.load(handle)
+    if spec.get("cpus") and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, spec["cpus"])
+    serve(spec, sys.stdin, _channel())
+    return 0
+
+
+if __name__ == "__main__":  # `python -c SOURCE SPEC.json`, as bench.ab starts a side
+    sys.exit(serve_main(sys.argv[1:]))
