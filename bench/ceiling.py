@@ -356,15 +356,55 @@ def serial_bound_check(bound: str | None, serial: CaseResult | None) -> BoundChe
     return bound_check_from_metrics(bound, serial.metrics if serial else {})
 
 
+Machine = Mapping[str, Mapping[int, Ceiling]]
+
+
+def readings(calibration: Mapping[str, Any]) -> list[tuple[float | None, Machine]]:
+    """The run's ceiling readings with when each was taken: before the matrix and, if any, after it."""
+    from bench.drift import calibration_time
+
+    found = [(calibration_time(calibration), machine_ceilings(calibration))]
+    end = calibration.get("end")
+    if isinstance(end, Mapping):
+        found.append((calibration_time(end), machine_ceilings(end)))
+    return found
+
+
+def nearest(found: Sequence[tuple[float | None, Machine]], when: float | None) -> Machine:
+    """The reading taken nearest ``when`` (epoch s); the first one when times are unknown."""
+    timed = [(abs(at_time - when), machine) for at_time, machine in found if at_time is not None]
+    if when is None or not timed:
+        return found[0][1]
+    return min(timed, key=lambda item: item[0])[1]
+
+
+def case_time(result: CaseResult) -> float | None:
+    """When a case was measured: the middle of its rounds (epoch s), if they were stamped."""
+    starts = result.metadata.get("value_starts") or []
+    return float(sorted(starts)[len(starts) // 2]) if starts else None
+
+
+def _ceiling_note(efficiency: float | None, ceiling: Ceiling | None, p: int,
+                  found: Sequence[tuple[float | None, Machine]], bound: str | None) -> str:
+    """Why an efficiency above 1 is possible: the ceiling reading itself, stated with every reading."""
+    if efficiency is None or ceiling is None or efficiency <= 1.0:
+        return ""
+    values = [c.value for _, machine in found if (c := for_bound(machine, bound, p)) is not None]
+    listed = ", ".join(f"x{v:.2f}" for v in values)
+    return (f"above the measured ceiling x{ceiling.value:.2f} (CI {ceiling.ci_low:.2f}-{ceiling.ci_high:.2f}; "
+            f"readings this run: {listed}): the ceiling reading was noisy or the machine moved")
+
+
 def columns(result: CaseResult, serial: CaseResult | None, speedup: float | None,
-            machine: Mapping[str, Mapping[int, Ceiling]]) -> dict[str, Any]:
-    """The tidy table's ceiling columns for one case (``machine`` from ``machine_ceilings``)."""
+            found: Sequence[tuple[float | None, Machine]]) -> dict[str, Any]:
+    """The tidy table's ceiling columns for one case (``found`` from ``readings``), nearest reading first."""
     bound = _bound_of(result, serial)
     p = max(1, min(result.case.workers, result.case.cores))
-    ceiling = for_bound(machine, bound, p)
+    ceiling = for_bound(nearest(found, case_time(result)), bound, p)
+    efficiency = efficiency_vs_ceiling(speedup, ceiling)
     return {"bound": bound, "ceiling": ceiling.value if ceiling else None,
-            "ceiling_kind": ceiling.kind if ceiling else None,
-            "efficiency_vs_ceiling": efficiency_vs_ceiling(speedup, ceiling),
+            "ceiling_kind": ceiling.kind if ceiling else None, "efficiency_vs_ceiling": efficiency,
+            "ceiling_note": _ceiling_note(efficiency, ceiling, p, found, bound),
             "bound_check": serial_bound_check(bound, serial).status}
 
 

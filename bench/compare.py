@@ -54,7 +54,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Literal, Sequence
 
-from bench import stats
+from bench import drift, stats
 from bench.model import Case, CaseResult, ParamValue
 from bench.storage import ResultSet
 
@@ -287,9 +287,9 @@ def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any
 
 def _environment_warnings(base: ResultSet, new: ResultSet, metric: str, threshold: float) -> list[str]:
     warnings = []
-    drift = machine_drift(base, new, threshold)
-    if drift:
-        warnings.append(f"the machine itself changed between BASE and NEW ({'; '.join(drift)}, from each run's "
+    changed = machine_drift(base, new, threshold)
+    if changed:
+        warnings.append(f"the machine itself changed between BASE and NEW ({'; '.join(changed)}, from each run's "
                         "calibration): changes of that size may be the machine's, not the code's; rerun, or "
                         "interleave the two with bench ab")
     differ = [k for k in ENVIRONMENT_FIELDS
@@ -298,6 +298,9 @@ def _environment_warnings(base: ResultSet, new: ResultSet, metric: str, threshol
         warnings.append(f"BASE and NEW ran in different environments ({', '.join(differ)} differ): "
                         "times may not be comparable; --metric speedup cancels a uniformly faster or slower machine")
     for name, results in (("BASE", base), ("NEW", new)):
+        moved = drift.warning(drift.drift(results.cases, results.calibration))
+        if moved:
+            warnings.append(f"{name}: {moved}")
         if not results.complete:
             warnings.append(f"{name} is an incomplete run (interrupted?)")
         load, cpus = median_load(results), results.metadata.get("cpu_count")
@@ -309,24 +312,6 @@ def _environment_warnings(base: ResultSet, new: ResultSet, metric: str, threshol
     return warnings
 
 
-def machine_speeds(calibration: dict[str, Any]) -> dict[str, float]:
-    """What a run's calibration says of the machine: single-core loop speed and CPU ceilings.
-
-    ``single_core`` is loop iterations per second on one core (median of the
-    repetitions); ``ceiling_K`` is the measured CPU speed-up ceiling at K cores.
-    Empty when the run was not calibrated (--no-calibrate).
-    """
-    speeds: dict[str, float] = {}
-    iterations = calibration.get("cpu_loop_iterations")
-    single = [max(rep) for rep in calibration.get("raw", {}).get("cpu", {}).get("1", []) if rep]
-    if isinstance(iterations, (int, float)) and single:
-        speeds["single_core"] = iterations / sorted(single)[len(single) // 2]
-    for k, entry in calibration.get("summary", {}).get("cpu", {}).items():
-        if str(k) != "1" and isinstance(entry, dict) and isinstance(entry.get("value"), (int, float)):
-            speeds[f"ceiling_{k}"] = float(entry["value"])
-    return speeds
-
-
 def machine_drift(base: ResultSet, new: ResultSet, threshold: float) -> list[str]:
     """The machine's own changes between BASE and NEW beyond the threshold, as phrases.
 
@@ -334,16 +319,8 @@ def machine_drift(base: ResultSet, new: ResultSet, threshold: float) -> list[str
     slower or a second core stopped being a whole core (a noisy neighbour on a
     shared VM), time and speed-up changes of the cases can be the machine's.
     """
-    before, after = machine_speeds(base.calibration), machine_speeds(new.calibration)
-    phrases = []
-    for name in sorted(set(before) & set(after)):
-        old, now = before[name], after[name]
-        if old > 0 and now > 0 and max(old / now, now / old) > 1 + threshold:
-            if name == "single_core":
-                phrases.append(f"single-core speed {100 * (now / old - 1):+.0f}%")
-            else:
-                phrases.append(f"CPU ceiling at {name.split('_', 1)[1]} cores x{old:.2f} -> x{now:.2f}")
-    return phrases
+    return drift.speed_changes(drift.machine_speeds(base.calibration), drift.machine_speeds(new.calibration),
+                               threshold)
 
 
 def median_load(results: ResultSet) -> float | None:

@@ -25,7 +25,7 @@ from bench.storage import ResultSet
 COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "start_method", "python",
            "n_values", "median_s", "mad_s", "ci_low_s", "ci_high_s", "speedup", "speedup_ci_low",
            "speedup_ci_high", "efficiency", "ideal_speedup", "bound", "ceiling", "ceiling_kind",
-           "efficiency_vs_ceiling", "bound_check", "ok", "error"]
+           "efficiency_vs_ceiling", "ceiling_note", "bound_check", "ok", "error", "n_pairs", "stop_reason"]
 
 
 def _baseline_key(result: CaseResult) -> tuple[Any, ...]:
@@ -83,6 +83,8 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
         "start_method": case.start_method or str(result.metadata.get("start_method", "")),
         "python": label_from_metadata(result.metadata) or case.python or "",
         "n_values": len(result.values), **_timing_columns(result.values),
+        "n_pairs": len(result.reference) if result.paired else 0,
+        "stop_reason": str(result.metadata.get("stop_reason", "")),
         **_speedup_columns(result, serial), "ok": ok, "error": error,
         **{f"metric_{name}": value for name, value in sorted(result.metrics.items())},
     }
@@ -90,12 +92,12 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
 
 def tidy(results: ResultSet) -> pd.DataFrame:
     serials = baselines(results)
-    machine = ceiling.machine_ceilings(results.calibration)  # once: bootstraps are not free
+    found = ceiling.readings(results.calibration)  # once: bootstraps are not free
     rows = []
     for result in results.cases:
         serial = serials.get(_baseline_key(result))
         base = row(result, serial)
-        rows.append({**base, **ceiling.columns(result, serial, base["speedup"], machine)})
+        rows.append({**base, **ceiling.columns(result, serial, base["speedup"], found)})
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)

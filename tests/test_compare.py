@@ -8,7 +8,8 @@ import pytest
 
 from bench import storage
 from bench.cli import main
-from bench.compare import CompareOptions, compare, identity_label, machine_speeds, match, speedup_samples
+from bench.compare import CompareOptions, compare, identity_label, match, speedup_samples
+from bench.drift import machine_speeds
 from bench.compare_render import render_json, render_markdown, render_text
 from bench.testing import make_result, make_results
 

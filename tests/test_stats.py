@@ -29,6 +29,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench import stats
 from bench.stats import (
     AmdahlFit,
     Comparison,
@@ -470,3 +471,65 @@ def test_fits_are_deterministic() -> None:
     assert fit_amdahl(P, curve, seed=3, resamples=100, **bands) == fit_amdahl(
         P, curve, seed=3, resamples=100, **bands
     )
+
+
+# --------------------------------------------------------------------------- paired speed-up
+
+def _drifting_pairs(rng, n, truth, noise=0.02, walk=0.01, step=1.5):
+    """Cycle times on a machine whose speed random-walks and steps by ``step`` halfway through.
+
+    Rounds alternate which arm goes first (ABBA), as bench.measure.core does.
+    """
+    speed = np.exp(np.cumsum(rng.normal(0.0, walk, 2 * n))) * np.where(np.arange(2 * n) >= n, step, 1.0)
+    jitter = rng.lognormal(0.0, noise, 2 * n)
+    first, second = np.arange(0, 2 * n, 2), np.arange(1, 2 * n, 2)
+    ref_at = np.where(np.arange(n) % 2 == 0, first, second)
+    case_at = np.where(np.arange(n) % 2 == 0, second, first)
+    return speed[ref_at] * jitter[ref_at], speed[case_at] * jitter[case_at] / truth
+
+
+@pytest.mark.parametrize("n", [4, 8, 16])
+def test_paired_interval_covers_a_known_ratio_on_drifting_series(n):
+    covered = 0
+    for i in range(200):
+        ref, case = _drifting_pairs(np.random.default_rng([n, i]), n, 1.7)
+        estimate = stats.paired_speedup(ref, case, resamples=500, seed=i)
+        covered += estimate.low <= 1.7 <= estimate.high
+    assert covered / 200 >= 0.93
+
+
+def test_unpaired_ratio_of_medians_misses_the_truth_under_the_same_drift():
+    """Why pairs: the old method (medians of two series, resampled apart) is fooled by a step."""
+    misses = 0
+    for i in range(100):
+        rng = np.random.default_rng([99, i])
+        ref, _ = _drifting_pairs(rng, 8, 1.7, step=1.0)
+        _, case = _drifting_pairs(rng, 8, 1.7, step=1.0)
+        low, high = stats.speedup_ci(ref, case * 1.4)  # the case measured after the machine slowed 1.4x
+        misses += not low <= 1.7 <= high
+    assert misses >= 90
+
+
+def test_paired_speedup_is_the_trimmed_geometric_mean_of_the_pairs():
+    estimate = stats.paired_speedup([2.0, 4.0, 3.0, 1.0], [1.0, 2.0, 1.5, 0.5])
+    assert estimate.speedup == pytest.approx(2.0) and (estimate.low, estimate.high) == (2.0, 2.0)
+    assert estimate.n == 4 and estimate.halfwidth == 0.0
+    one_wild = stats.paired_speedup([1.0] * 20, [0.5] * 19 + [1.0], seed=1)
+    assert one_wild.speedup == pytest.approx(2.0, rel=1e-9)  # trimmed away at n = 20
+
+
+def test_paired_speedup_rejects_unequal_series_and_bad_values():
+    with pytest.raises(ValueError, match="pair up"):
+        stats.paired_speedup([1.0, 1.0], [1.0])
+    with pytest.raises(ValueError):
+        stats.paired_speedup([1.0, -1.0], [1.0, 1.0])
+
+
+def test_paired_halfwidth_is_infinite_below_three_pairs_and_shrinks_with_more():
+    assert stats.paired_halfwidth([1.0, 1.0], [0.5, 0.52]) == float("inf")
+    rng = np.random.default_rng(3)
+    widths = []
+    for n in (4, 16, 64):
+        ref = 1.0 + 0.01 * rng.standard_normal(n)
+        widths.append(stats.paired_halfwidth(ref, ref / 2 * (1 + 0.01 * rng.standard_normal(n))))
+    assert widths[0] > widths[1] > widths[2]

@@ -249,6 +249,7 @@ def run(args: argparse.Namespace) -> int:
         with interrupts.stop_on_signals():
             _calibrate(args, spec, results, settings)
             Runner(settings, workloads, results).run(cases)
+            _calibrate_end(results, spec, settings)
     except KeyboardInterrupt:
         storage.save(results, output)
         print(f"bench: interrupted; {len(results.cases)} measured cases kept in {output} "
@@ -274,8 +275,32 @@ def _calibrate(args: argparse.Namespace, spec: MatrixSpec, results: storage.Resu
     print(f"bench: {ceiling.headline(results.calibration)}", file=sys.stderr)
 
 
+def _calibrate_end(results: storage.ResultSet, spec: MatrixSpec, settings: RunSettings) -> None:
+    """The same brief calibration after the matrix: did the machine move while it was measured?
+
+    Efficiency against the ceiling then uses the reading nearest each case, and the
+    report and `bench compare` say when the two readings differ (bench.drift).
+    """
+    if not results.calibration.get("raw") or results.calibration.get("end"):
+        return
+    from bench import calibrate, ceiling
+
+    try:
+        results.calibration["end"] = calibrate.calibrate(spec.cores, calibrate.BRIEF, cpus=settings.cpus)
+    except (calibrate.CalibrationError, OSError) as exc:
+        print(f"bench: calibration after the matrix failed: {exc}", file=sys.stderr)
+        return
+    storage.save(results, settings.output)
+    print(f"bench: after the matrix, {ceiling.headline(results.calibration['end'])}", file=sys.stderr)
+
+
 def _summarise(results: storage.ResultSet, output: Path, strict: bool) -> int:
+    from bench import drift
+
     failed = [r for r in results.cases if not r.ok]
+    moved = drift.warning(drift.drift(results.cases, results.calibration))
+    if moved:
+        print(f"bench: warning: {moved}", file=sys.stderr)
     print(f"bench: {len(results.cases)} cases, {len(failed)} failed; results in {output}", file=sys.stderr)
     for result in failed:
         print(f"  FAILED {result.case.key}: {result.error}", file=sys.stderr)

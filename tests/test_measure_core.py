@@ -1,0 +1,108 @@
+"""The measuring core: ABBA rounds, pairing, stopping rules (fake arms and clocks, no real time)."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bench.case_process import paired_precision
+from bench.measure.core import CaseArms, CaseFailed, TimingPlan, interleave, order, stop_reason, ArmRecord
+
+
+def fixed_arms(log, seconds):
+    """Arms that log their name and return a fixed time each (a fake clock)."""
+    def arm(name):
+        def cycle():
+            log.append(name)
+            return seconds[name]
+        return cycle
+    return {name: arm(name) for name in seconds}
+
+
+def test_rounds_alternate_which_arm_goes_first():
+    log = []
+    interleave(fixed_arms(log, {"reference": 1.0, "case": 0.5}), TimingPlan(warmups=1, values=3, min_values=3))
+    assert log == ["reference", "case", "case", "reference", "reference", "case", "case", "reference"]
+    assert order(0, "abcd") == list("abcd") and order(1, "abcd") == list("dcba")
+
+
+def test_warmups_are_kept_apart_and_values_pair_up_by_round():
+    records, _ = interleave(fixed_arms([], {"reference": 1.0, "case": 0.5}), TimingPlan(warmups=2, values=4))
+    assert [len(r.warmups) for r in records.values()] == [2, 2]
+    assert [len(r.values) for r in records.values()] == [4, 4]
+    assert all(len(r.starts) == 4 for r in records.values())
+
+
+def test_stamps_come_from_the_injected_clock_in_call_order():
+    ticks = itertools.count(100)
+    records, _ = interleave(fixed_arms([], {"reference": 1.0, "case": 0.5}), TimingPlan(warmups=0, values=2),
+                            stamp=lambda: float(next(ticks)))
+    assert records["reference"].starts == [100.0, 103.0] and records["case"].starts == [101.0, 102.0]
+
+
+def test_a_precise_case_stops_at_the_minimum():
+    records, reason = interleave(fixed_arms([], {"reference": 1.0, "case": 0.5}),
+                                 TimingPlan(warmups=0, values=50, min_values=4, target=0.03), paired_precision)
+    assert reason == "precision" and len(records["case"].values) == 4
+
+
+def test_a_noisy_case_takes_more_pairs_until_the_budget():
+    noise = itertools.cycle([0.5, 0.7, 0.4, 0.8, 0.45])
+    arms = {"reference": lambda: 1.0, "case": lambda: next(noise)}
+    records, reason = interleave(arms, TimingPlan(warmups=0, values=50, min_values=4, budget_seconds=12.0,
+                                                  target=0.03), paired_precision)
+    assert reason == "budget" and len(records["case"].values) > 4
+
+
+def test_the_round_limit_ends_a_case_that_never_gets_precise():
+    noise = itertools.cycle([0.5, 0.9])
+    arms = {"reference": lambda: 1.0, "case": lambda: next(noise)}
+    records, reason = interleave(arms, TimingPlan(warmups=0, values=7, min_values=4, target=0.001), paired_precision)
+    assert reason == "max_values" and len(records["case"].values) == 7
+
+
+def test_a_single_arm_stops_on_its_budget_only():
+    records, reason = interleave({"case": lambda: 0.25}, TimingPlan(warmups=1, values=20, min_values=3,
+                                                                    budget_seconds=1.0, target=0.03), paired_precision)
+    assert reason == "budget" and len(records["case"].values) == 3
+
+
+def test_a_failing_arm_stops_and_says_why():
+    calls = itertools.count()
+
+    def flaky():
+        if next(calls) == 2:
+            raise CaseFailed("results differ from serial: 1 of 4 wrong (first at index 0)")
+        return 0.5
+    records, reason = interleave({"reference": lambda: 1.0, "case": flaky}, TimingPlan(warmups=0, values=5))
+    assert records["case"].error.startswith("results differ") and len(records["reference"].values) == 5
+
+
+def test_stop_reason_needs_the_minimum_first():
+    records = {"a": ArmRecord(values=[1.0, 1.0]), "b": ArmRecord(values=[1.0, 1.0])}
+    assert stop_reason(records, TimingPlan(warmups=0, values=9, min_values=3, budget_seconds=0.0), 99.0,
+                       None) is None
+
+
+SPEC = {"case": {"workload": "sleep", "params": {"n": 3, "seconds": 0.0}, "strategy": "threads", "cores": 1,
+                 "workers": 2, "mode": "warm", "start_method": None}, "cpus": [0]}
+
+
+def test_case_arms_time_with_the_injected_clock_and_check_results():
+    ticks = itertools.count(0.0, 0.25)
+    arms = CaseArms({**SPEC, "expected": None}, clock=lambda: next(ticks))
+    try:
+        arms.start()
+        assert arms.cycle("reference") == 0.25 and arms.cycle("case") == 0.25
+    finally:
+        arms.close()
+    wrong = CaseArms({**SPEC, "expected": ["0" * 16] * 3})
+    with pytest.raises(CaseFailed, match="reference cycle: results differ from serial"):
+        wrong.cycle("reference")
+
+
+def test_a_task_error_is_one_line_and_names_the_arm():
+    spec = {**SPEC, "case": {**SPEC["case"], "params": {"n": 3, "seconds": -1.0}}, "expected": None}
+    arms = CaseArms(spec)
+    with pytest.raises(CaseFailed, match="^reference cycle: ValueError"):
+        arms.cycle("reference")
