@@ -39,7 +39,7 @@ def paired_precision(records: Mapping[str, ArmRecord]) -> float:
     """The stopping rule of a (reference, case) pair: the relative half-width of its speed-up."""
     from bench.stats import paired_halfwidth
 
-    if REFERENCE not in records:
+    if REFERENCE not in records or any(record.error for record in records.values()):
         return float("inf")
     return paired_halfwidth(records[REFERENCE].values, records[CASE].values)
 

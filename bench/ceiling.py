@@ -450,11 +450,11 @@ def report_lines(results: Any, frame: Any = None) -> list[dict[str, Any]]:
         frame = tidy(results)
     if frame.empty:
         return []
-    machine = machine_ceilings(results.calibration)
+    found = readings(results.calibration)
     lines = []
     for (workload, params, python), group in frame.groupby(["workload", "params", "python"], sort=False):
         cores = int(group["cores"].max())
-        lines.append(_report_line(workload, params, python, group[group["cores"] == cores], cores, machine))
+        lines.append(_report_line(workload, params, python, group[group["cores"] == cores], cores, found))
     return lines
 
 
@@ -467,7 +467,7 @@ def _serial_metrics(rows: Any) -> dict[str, Any]:
 
 
 def _report_line(workload: str, params: str, python: str, rows: Any, cores: int,
-                 machine: Mapping[str, Mapping[int, Ceiling]]) -> dict[str, Any]:
+                 found: Sequence[tuple[float | None, Machine]]) -> dict[str, Any]:
     bound = rows["bound"].dropna().iloc[0] if rows["bound"].notna().any() else None
     check = bound_check_from_metrics(bound, _serial_metrics(rows))
     line: dict[str, Any] = {"workload": workload, "params": params, "python": python, "bound": bound,
@@ -476,6 +476,8 @@ def _report_line(workload: str, params: str, python: str, rows: Any, cores: int,
     if parallel.empty:
         return {**line, "limit": "unknown", "sentence": f"No successful parallel case on {cores} cores."}
     best = parallel.loc[parallel["speedup"].idxmax()]
+    when = best.get("measured_at")
+    machine = nearest(found, float(when) if when is not None and when == when else None)
     p = max(1, min(int(best["workers"]), cores))
     ceiling = for_bound(machine, bound, p)
     speedup_ci = (float(best["speedup_ci_low"]), float(best["speedup_ci_high"]))
@@ -494,7 +496,12 @@ def _report_line(workload: str, params: str, python: str, rows: Any, cores: int,
             "speedup_ci_low": speedup_ci[0], "speedup_ci_high": speedup_ci[1],
             "efficiency_vs_cores": verdict.efficiency_vs_cores,
             "efficiency_vs_ceiling": verdict.efficiency_vs_ceiling, "limit": verdict.limit,
-            "sentence": verdict.sentence}
+            "sentence": " ".join(filter(None, [verdict.sentence, _note_sentence(best)]))}
+
+
+def _note_sentence(best: Any) -> str:
+    note = best.get("ceiling_note")
+    return f"Efficiency vs ceiling is {note}." if isinstance(note, str) and note else ""
 
 
 def _ceiling_fields(ceiling: Ceiling | None) -> dict[str, Any]:

@@ -85,6 +85,7 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
         "n_values": len(result.values), **_timing_columns(result.values),
         "n_pairs": len(result.reference) if result.paired else 0,
         "stop_reason": str(result.metadata.get("stop_reason", "")),
+        "measured_at": ceiling.case_time(result),
         **_speedup_columns(result, serial), "ok": ok, "error": error,
         **{f"metric_{name}": value for name, value in sorted(result.metrics.items())},
     }

@@ -36,5 +36,9 @@ def test_bad_noise_options_exit_2(capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 4
 
 
-def test_a_short_noise_run_exits_0():
+def test_a_short_noise_run_exits_0_and_gives_the_caller_its_cpus_back():
+    import os
+
+    mask = os.sched_getaffinity(0)
     assert main(["noise", "--on", "0.05", "--off", "0.05", "--duration", "0.2"]) == 0
+    assert os.sched_getaffinity(0) == mask

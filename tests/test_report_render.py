@@ -141,3 +141,25 @@ def test_bench_report_bad_input_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file" in err
     assert not (tmp_path / "x.html").exists()
+
+
+def _drifting_run():
+    cases = [make_result(SERIAL, strategy="serial", workers=1, metadata={"bound": "cpu",
+                                                                        "value_starts": [1000.0 + i for i in range(5)]})]
+    for i in range(6):
+        slow = 1.3 if i >= 3 else 1.0
+        cases.append(make_result([0.55 * slow] * 4, reference=[1.0 * slow] * 4, workers=i + 2, cores=2,
+                                 metadata={"bound": "cpu", "value_starts": [1100.0 + 60 * i + j for j in range(4)]}))
+    return make_results(cases)
+
+
+def test_drift_section_shows_the_speed_record_and_the_warning_in_the_verdict():
+    html = html_of(_drifting_run())
+    drift = section_of(html, "drift")
+    assert "Machine speed during the run" in drift and "data:image/svg+xml" in drift
+    assert "moved by 30%" in drift
+    assert "The machine moved while it was measured" in section_of(html, "verdict")
+
+
+def test_no_drift_section_without_stamped_cycles(small_html):
+    assert 'id="drift"' not in small_html

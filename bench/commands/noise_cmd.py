@@ -66,13 +66,18 @@ def check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Pinned to ``--cpu`` while it runs; the caller's CPUs and SIGTERM handler are restored after."""
     check(args)
-    os.sched_setaffinity(0, [args.cpu])
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    mask = os.sched_getaffinity(0)
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"bench: noise on CPU {args.cpu}: {args.on:g} s busy, {args.off:g} s idle, for {args.duration:g} s "
           "(Ctrl-C stops)", file=sys.stderr)
     try:
+        os.sched_setaffinity(0, [args.cpu])
         square_wave(args.on, args.off, args.duration)
     except KeyboardInterrupt:
         pass
+    finally:
+        os.sched_setaffinity(0, mask)
+        signal.signal(signal.SIGTERM, previous)
     return 0

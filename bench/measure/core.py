@@ -97,10 +97,11 @@ def _call(arm: Arm, record: ArmRecord, stamp: Callable[[], float]) -> tuple[floa
 
 
 def interleave(arms: Mapping[str, Arm], plan: TimingPlan, precision: Precision | None = None,
-               stamp: Callable[[], float] = time.time) -> tuple[dict[str, ArmRecord], str]:
+               stamp: Callable[[], float] = time.time, fail_fast: bool = False) -> tuple[dict[str, ArmRecord], str]:
     """Warm-ups then values, one cycle per arm per round in ABBA order; records and why it stopped.
 
-    An arm that fails (CaseFailed) is skipped from then on; the others go on.
+    An arm that fails (CaseFailed) is skipped from then on; the others go on, unless
+    ``fail_fast`` (a case of `bench run`, whose pairs are worthless without both arms).
     """
     records = {name: ArmRecord() for name in arms}
     spent = 0.0
@@ -110,6 +111,8 @@ def interleave(arms: Mapping[str, Arm], plan: TimingPlan, precision: Precision |
             if record.error:
                 continue
             value, started = _call(arms[name], record, stamp)
+            if value is None and fail_fast:
+                return records, "failed"
             if value is None:
                 continue
             spent += value
@@ -167,6 +170,7 @@ class CaseArms:
         self.strategy = registry.get_strategy(self.case["strategy"])(options)
         self.serial = registry.get_strategy("serial")(options)
         self.expected = spec.get("expected")
+        self.thread_limits = "on" if spec.get("thread_limits", True) else "off"
         self.clock = clock
         self.usage = {CASE: _usage(), REFERENCE: _usage()}
         self.results: list[Any] = []
@@ -239,7 +243,8 @@ class CaseArms:
 
         self.close()
         metadata = {**case_metadata(), **_threadpools(), **self.strategy.describe(),
-                    "bound": getattr(self.workload, "bound", None), "n_tasks": len(self.tasks)}
+                    "bound": getattr(self.workload, "bound", None), "n_tasks": len(self.tasks),
+                    "thread_limits": self.thread_limits}
         return {"metrics": {**self._workload_metrics(), **self._usage_metrics()}, "metadata": metadata,
                 "fingerprints": fingerprints(self.results)}
 
@@ -289,7 +294,7 @@ def measure_case(spec: Mapping[str, Any], precision: Precision | None = None) ->
     arms = CaseArms(spec)
     try:
         arms.start()
-        records, reason = interleave(arms.arms(), TimingPlan(**spec["plan"]), precision)
+        records, reason = interleave(arms.arms(), TimingPlan(**spec["plan"]), precision, fail_fast=True)
         return answer(arms, records, reason)
     finally:
         arms.close()

@@ -18,6 +18,7 @@ from bench.report import curves, verdict
 from bench.report.ceilings import CeilingsView
 from bench.report.ceilings import view as ceilings_view
 from bench.report.comparison import ComparisonView, comparison
+from bench.report.driftview import DriftView, drift_view
 from bench.report.records import Instance, Record, instance, instances, records
 from bench.storage import ResultSet
 from bench.table import tidy
@@ -96,6 +97,8 @@ class Report:
     csv: str = field(repr=False)
     #: "Against the machine": calibrated ceilings and each workload's best against them
     ceilings: CeilingsView | None = None
+    #: "Machine speed during the run": the reference cycles over time, the ceiling before and after
+    drift: DriftView | None = None
 
 
 # ---------------------------------------------------------------- pieces
@@ -205,5 +208,5 @@ def build(results: ResultSet, base: ResultSet | None = None, *, source: str = "r
         versions=_pairs({k.removeprefix("version_"): v for k, v in meta.items() if k.startswith("version_")}),
         config=_pairs(results.config), case_settings=tuple(case_settings(results)),
         columns=tuple(frame.columns), rows=tuple(rows), csv=frame.to_csv(index=False),
-        ceilings=ceilings_view(results, frame),
+        ceilings=ceilings_view(results, frame), drift=drift_view(results),
     )

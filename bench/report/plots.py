@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 from bench.report.curves import Heatmap, Overhead, Series
+from bench.report.driftview import DriftView
 
 STYLE = {
     "svg.fonttype": "none",
@@ -262,3 +263,36 @@ def heatmap_plot(heat: Heatmap) -> str:
     width = min(12.0, max(5.5, 2.2 + 1.4 * len(heat.columns)))
     height = max(2.4, 1.1 + 0.62 * len(heat.rows))
     return _render(_draw_heatmap, heat, size=(width, height))
+
+
+def _draw_drift(figure: Figure, view: DriftView, palette: dict[str, str]) -> None:
+    if view.readings:
+        over_time, beside = figure.subplots(1, 2, gridspec_kw={"width_ratios": [5, 1]})
+        _draw_readings(beside, view)
+    else:
+        over_time = figure.subplots()
+    for instance in dict.fromkeys(p.instance for p in view.points):
+        mine = [p for p in view.points if p.instance == instance]
+        over_time.plot([(p.when - view.start) / 60 for p in mine], [p.speed for p in mine], ".", markersize=3,
+                       color=palette.get(instance, "#555555"), label=instance)
+    over_time.axhline(1.0, color="#999999", linewidth=0.8)
+    over_time.set_xlabel("minutes into the run")
+    over_time.set_ylabel("reference speed (1 = usual)")
+    over_time.set_title("Machine speed over the run")
+    over_time.legend(loc="lower left", fontsize=7, markerscale=2)
+
+
+def _draw_readings(ax: Axes, view: DriftView) -> None:
+    """The CPU ceiling at the most cores, before and after the matrix, with its interval."""
+    for x, reading in enumerate(view.readings):
+        ax.errorbar([x], [reading.value], yerr=[[reading.value - reading.ci_low], [reading.ci_high - reading.value]],
+                    fmt="o", color="#333333", capsize=3)
+    ax.set_xticks(range(len(view.readings)), [r.label for r in view.readings])
+    ax.set_xlim(-0.6, len(view.readings) - 0.4)
+    ax.set_title(f"CPU ceiling, {view.readings[0].cores} cores", fontsize=8.5)
+    ax.yaxis.set_major_formatter(FuncFormatter(_times))
+
+
+def drift_plot(view: DriftView) -> str:
+    palette = colours(list(dict.fromkeys(p.instance for p in view.points)))
+    return _render(_draw_drift, view, palette, size=(7.5, 2.8))

@@ -145,6 +145,7 @@ def figures(report: Report) -> dict[str, Any]:
             "overhead": plots.overhead_plot(view.headline_overheads, palette) if view.overheads else None,
         }
     found["heatmap"] = plots.heatmap_plot(report.heatmap) if report.heatmap.rows else None
+    found["drift"] = plots.drift_plot(report.drift) if report.drift else None
     return found
 
 

@@ -1,0 +1,187 @@
+"""Known-truth checks: does each speed-up interval cover what physics says it must?
+
+    python -m bench.demos.truth RESULTS.json [MORE.json ...] [--neighbour] [--format text|md|json]
+
+Each ok parallel case is checked against every truth that applies to it; a check
+is *violated* when the case's whole speed-up interval lies outside the truth's
+range (above its ceiling, or below its floor: a strategy measured far below its
+truth is as wrong as one above it).  The truths:
+
+- ``one-core``: on one core no strategy beats serial on CPU-bound work (<= x1).
+- ``gil-threads``: threads never beat serial on pure-Python work under the GIL (fib, <= x1).
+- ``p-cores``: p cores never give more than xp on CPU-bound work.
+- ``8-equal``: 8 equal CPU tasks in a warm process pool on 2 idle cores: x1.6-2.0.
+- ``3-on-2``: 3 equal CPU tasks on 2 workers: never above x1.5; on idle cores in a warm
+  process pool at least x1.3 (one worker runs two tasks, the other one).
+- ``sleep``: n equal sleeps dispatched in chunks of c to w workers take ceil(ceil(n/c)/w)
+  rounds of c sleeps: speed-up n / (rounds * c) exactly (per task: c = 1).  Warm cases
+  within 3 % below it (dispatch costs a little; nothing can make it faster); cold cases at most it.
+
+With ``--neighbour`` the truths that need idle cores (the floors of ``8-equal`` and ``3-on-2``)
+are not checked: a neighbour on a core really does lower the speed-up, and measuring that is right.
+
+The matrix this was built for (about 4 minutes on 2 cores)::
+
+    bench run --workloads fib,sleep --set fib.n=8 --set sleep.n=10 --set sleep.seconds=0.05 \\
+        --cores 1,2 --strategies serial,threads,processes,pool-map,pool-async,process-pool,joblib,dask-threads \\
+        -o results/truth-a.json
+    bench run --workloads fib --set fib.n=3 --cores 2 --workers 2 \\
+        --strategies serial,threads,processes,pool-map,pool-async,process-pool,joblib -o results/truth-b.json
+    python -m bench.demos.truth results/truth-a.json results/truth-b.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable, Sequence
+
+#: how far below the exact sleep truth a warm case may land (dispatch and wake-up costs)
+SLEEP_SLACK = 0.03
+
+
+@dataclass(frozen=True)
+class Truth:
+    name: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Check:
+    case: str
+    truth: str
+    low: float
+    high: float
+    speedup: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def violated(self) -> bool:
+        return self.ci_high < self.low or self.ci_low > self.high
+
+
+def rounds(n: int, chunk: int, workers: int) -> int:
+    """Rounds of equal-duration chunks: ceil(chunks / workers)."""
+    return math.ceil(math.ceil(n / chunk) / workers)
+
+
+def sleep_truth(n: int, chunk: int, workers: int) -> float:
+    """Exact speed-up of n equal sleeps in chunks of ``chunk`` on ``workers`` workers."""
+    return n / (rounds(n, chunk, workers) * chunk)
+
+
+def chunk_size(strategy: str, n: int, workers: int) -> int | None:
+    """How many tasks the strategy hands a worker at once (None: not known, e.g. joblib-auto)."""
+    from bench import registry
+    from bench.strategies.base import pool_chunksize
+
+    cls = registry.get_strategy(strategy)
+    dispatch = getattr(cls, "dispatch", None)
+    if callable(dispatch):
+        sizes = dispatch(n, workers)
+        return max(sizes) if sizes else None
+    return pool_chunksize(n, workers) if strategy in CHUNKED else (1 if strategy in PER_TASK else None)
+
+
+CHUNKED = {"pool-map", "pool-map-async", "process-pool", "joblib", "joblib-threads", "loky", "mpire", "processes",
+           "ray", "dask-distributed"}
+PER_TASK = {"threads", "pool-async", "dask-threads", "dask-processes"}
+
+
+def _uses_processes(strategy: str) -> bool:
+    from bench import registry
+
+    return bool(registry.get_strategy(strategy).uses_processes)
+
+
+def truths(row: dict[str, Any], neighbour: bool) -> list[Truth]:
+    """Every truth that applies to one tidy-table row."""
+    found: list[Truth] = []
+    params = dict(item.split("=", 1) for item in str(row["params"]).split(",") if "=" in item)
+    cores, workers, warm = int(row["cores"]), int(row["workers"]), row["mode"] == "warm"
+    if row["bound"] == "cpu":
+        found.append(Truth("p-cores", 0.0, float(cores)))
+        if cores == 1:
+            found.append(Truth("one-core", 0.0, 1.0))
+    if row["workload"] == "fib":
+        found += _fib_truths(row, int(params.get("n", 0)), cores, workers, warm, neighbour)
+    if row["workload"] == "sleep":
+        found += _sleep_truths(row["strategy"], int(params["n"]), workers, warm)
+    return found
+
+
+def _fib_truths(row: dict[str, Any], n: int, cores: int, workers: int, warm: bool, neighbour: bool) -> list[Truth]:
+    found = []
+    processes = _uses_processes(row["strategy"])
+    if not processes and "GIL disabled" not in str(row.get("python", "")):
+        found.append(Truth("gil-threads", 0.0, 1.0))
+    idle_pool = processes and warm and not neighbour and cores == 2 and workers == 2
+    if n == 8 and idle_pool:
+        found.append(Truth("8-equal", 1.6, 2.0))
+    if n == 3 and workers == 2 and cores == 2:
+        found.append(Truth("3-on-2", 1.3 if idle_pool else 0.0, 1.5))
+    return found
+
+
+def _sleep_truths(strategy: str, n: int, workers: int, warm: bool) -> list[Truth]:
+    chunk = chunk_size(strategy, n, workers)
+    if chunk is None:
+        return []
+    exact = sleep_truth(n, chunk, workers)
+    return [Truth("sleep", exact * (1 - SLEEP_SLACK) if warm else 0.0, exact)]
+
+
+def checks(rows: Iterable[dict[str, Any]], neighbour: bool = False) -> list[Check]:
+    found = []
+    for row in rows:
+        if row["strategy"] == "serial" or not row["ok"] or row["speedup"] is None:
+            continue
+        key = f"{row['workload']}[{row['params']}]/{row['strategy']}/cores={row['cores']}/workers={row['workers']}/" \
+              f"{row['mode']}"
+        found += [Check(key, t.name, t.low, t.high, float(row["speedup"]), float(row["speedup_ci_low"]),
+                        float(row["speedup_ci_high"])) for t in truths(row, neighbour)]
+    return found
+
+
+def _rows(paths: Sequence[str]) -> list[dict[str, Any]]:
+    from bench import storage
+    from bench.table import tidy
+
+    rows = []
+    for path in paths:
+        frame = tidy(storage.load(path))
+        rows += [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                 for r in frame.to_dict("records")]
+    return rows
+
+
+def summary(found: Sequence[Check]) -> str:
+    bad = [c for c in found if c.violated]
+    share = 100 * len(bad) / len(found) if found else 0.0
+    lines = [f"{len(bad)} of {len(found)} checks violated ({share:.1f}%)"]
+    for c in bad:
+        lines.append(f"  VIOLATED {c.truth}: {c.case} x{c.speedup:.3f} (CI {c.ci_low:.3f}-{c.ci_high:.3f}), "
+                     f"truth {c.low:.3g}-{c.high:.3g}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.demos.truth", description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", nargs="+")
+    parser.add_argument("--neighbour", action="store_true", help="cores were not idle: skip the idle-core floors")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    found = checks(_rows(args.results), args.neighbour)
+    if args.format == "json":
+        print(json.dumps([{**asdict(c), "violated": c.violated} for c in found], indent=1))
+    else:
+        print(summary(found))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

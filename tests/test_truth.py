@@ -1,0 +1,34 @@
+"""Known-truth checks (bench.demos.truth): the exact sleep truths and when a check is violated."""
+from __future__ import annotations
+
+from bench.demos.truth import Check, checks, sleep_truth
+
+
+def test_sleep_truths_match_hand_computed_rounds():
+    assert sleep_truth(10, 1, 2) == 2.0  # 5 rounds of one sleep
+    assert round(sleep_truth(10, 2, 2), 3) == 1.667  # 5 chunks of 2 -> 3 rounds of 2 sleeps
+    assert sleep_truth(8, 1, 4) == 4.0 and sleep_truth(3, 1, 2) == 1.5
+
+
+def test_a_check_is_violated_only_when_the_whole_interval_is_outside():
+    assert Check("c", "t", 1.6, 2.0, 1.5, 1.4, 1.59).violated  # entirely below the floor
+    assert Check("c", "t", 0.0, 1.0, 1.1, 1.01, 1.2).violated  # entirely above the ceiling
+    assert not Check("c", "t", 0.0, 1.0, 1.01, 0.98, 1.04).violated  # covers the truth
+
+
+def _row(**fields):
+    row = {"workload": "fib", "params": "k=25,n=8", "strategy": "processes", "cores": 2, "workers": 2,
+           "mode": "warm", "bound": "cpu", "ok": True, "speedup": 1.8, "speedup_ci_low": 1.7,
+           "speedup_ci_high": 1.9, "python": "3.11.7 (GIL enabled)"}
+    return {**row, **fields}
+
+
+def test_truths_that_apply_to_a_row():
+    names = {c.truth for c in checks([_row()])}
+    assert names == {"p-cores", "8-equal"}
+    assert {c.truth for c in checks([_row(strategy="threads", cores=1, workers=1)])} == \
+        {"p-cores", "one-core", "gil-threads"}
+    assert {c.truth for c in checks([_row()], neighbour=True)} == {"p-cores"}  # no idle-core floor
+    sleep = checks([_row(workload="sleep", params="n=10,seconds=0.05", strategy="threads", bound="io-latency",
+                         workers=4, speedup=3.3, speedup_ci_low=3.2, speedup_ci_high=3.4)])
+    assert [(c.truth, round(c.high, 3)) for c in sleep] == [("sleep", 3.333)]
