@@ -15,9 +15,10 @@ def make_case(workload: str = "fib", strategy: str = "threads", cores: int = 2, 
 
 
 def make_result(values: Sequence[float], ok: bool = True, error: str = "", warmups: Sequence[float] = (0.2,),
-                metrics: dict[str, float] | None = None, **case_fields: Any) -> CaseResult:
+                metrics: dict[str, float] | None = None, metadata: dict[str, Any] | None = None,
+                **case_fields: Any) -> CaseResult:
     return CaseResult(case=make_case(**case_fields), values=tuple(values), warmups=tuple(warmups), ok=ok,
-                      error=error, metrics=metrics or {}, metadata={"affinity": "0,1"})
+                      error=error, metrics=metrics or {}, metadata={"affinity": "0,1", **(metadata or {})})
 
 
 def make_results(results: Iterable[CaseResult], complete: bool = True) -> ResultSet:
@@ -49,3 +50,33 @@ def scaling_results(speedup_at: Callable[[int], float], cores: Sequence[int] = (
             cases.append(make_result(jitter(serial_s / speedup_at(count)), workload=workload, strategy=strategy,
                                      cores=count, mode=mode))
     return make_results(cases)
+
+
+#: (strategy, mode, wall s, case CPU s, run-queue wait s) of :func:`accounted_results` at 2 cores
+ACCOUNTED_CASES = (
+    ("threads", "warm", 1.00, 1.02, 0.05), ("threads", "cold", 1.01, 1.03, 0.05),
+    ("pool-map", "warm", 0.62, 1.10, 0.02), ("pool-map", "cold", 0.75, 1.30, 0.02),
+    ("pool-async", "warm", 0.53, 1.05, 0.03), ("pool-async", "cold", 0.66, 1.25, 0.03),
+)
+
+
+def accounted_case(strategy: str, mode: str, wall: float, cpu: float, wait: float, cores: int = 2,
+                   n: int = 5, work: float = 1.0) -> CaseResult:
+    """A parallel case carrying the paired core's metrics (case arm unprefixed, reference ``ref_``)."""
+    metrics = {"cpu_total_s": cpu, "cpu_self_s": 0.05, "cpu_workers_s": cpu - 0.05, "wait_total_s": wait,
+               "wall_s": wall, "ref_cpu_total_s": work, "ref_wall_s": work, "ref_wait_total_s": 0.0}
+    values = [wall * (1 + 0.005 * (i - n // 2)) for i in range(n)]
+    return make_result(values, strategy=strategy, mode=mode, cores=cores, workers=cores,
+                       params={"n": 10}, metrics=metrics)
+
+
+def accounted_results(task_seconds: Sequence[float] = (0.1,) * 10, cores: int = 2) -> ResultSet:
+    """A synthetic run with tree accounting and per-task times: 10 CPU tasks of 0.1 s (serial
+    1.0 s), threads (GIL-bound), pool-map (chunks of 2: bound x1.67) and pool-async (per task)."""
+    serial = make_result([sum(task_seconds) * (1 + 0.005 * (i - 2)) for i in range(5)], strategy="serial",
+                         cores=cores, workers=1, params={"n": 10},
+                         metrics={"cpu_self_s": sum(task_seconds), "cpu_children_s": 0.0,
+                                  "wall_s": sum(task_seconds)},
+                         metadata={"task_seconds": list(task_seconds)})
+    return make_results([serial, *(accounted_case(*spec, cores=cores, work=sum(task_seconds))
+                                   for spec in ACCOUNTED_CASES)])
