@@ -153,23 +153,28 @@ def dominant_loss(acc: Accounting, startup_s: float | None = None) -> tuple[str,
 
 
 _LOSS_WORDS = {
-    "overhead": "overhead: CPU spent beyond the work itself (pickling, queues, scheduling)",
-    "waiting": "waiting for a CPU: runnable but queued behind other processes",
-    "idle": "idle cores: nothing to run (uneven tasks, I/O, waiting for results)",
-    "start-up": "start-up: starting and stopping the pool inside the timed region",
+    "overhead": "overhead, CPU spent beyond the work itself (pickling, queues, scheduling)",
+    "waiting": "waiting for a CPU, runnable but queued behind other processes",
+    "idle": "idle cores, nothing of ours ready to run (the GIL, uneven tasks, I/O, waiting for results)",
+    "start-up": "start-up, starting and stopping the pool inside the timed region",
 }
+#: below this share of p x wall lost in all, a case is "close to ideal"
+SMALL_LOSS = 0.10
 
 
 def loss_words(acc: Accounting, startup_s: float | None = None, bound: str = "") -> str:
-    """The dominant loss in words, with its share of p x wall ('' when nothing was lost)."""
+    """The dominant loss in words, with its share of the p cores' time ('' when nothing was lost)."""
     found = dominant_loss(acc, startup_s)
     if found is None or acc.budget_s <= 0:
         return ""
     name, seconds = found
     words = _LOSS_WORDS[name]
     if name == "idle" and bound == "io-latency":
-        words = "idle cores: the tasks wait on I/O, not on a CPU (expected for this workload)"
-    return f"Most time lost to {words}, {seconds / acc.budget_s:.0%} of {acc.p} x wall."
+        words = "idle cores, the tasks wait on I/O, not on a CPU (expected for this workload)"
+    lost = (acc.budget_s - acc.work_s) / acc.budget_s
+    if lost < SMALL_LOSS:
+        return f"Close to ideal: {lost:.0%} of the {acc.p} cores' time lost, most of it to {name}."
+    return f"The largest loss is {words}: {seconds / acc.budget_s:.0%} of the {acc.p} cores' time."
 
 
 # ------------------------------------------------------------------ the tidy table's columns

@@ -26,13 +26,13 @@ COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "start_
            "efficiency_vs_ceiling", "bound_check", "ok", "error", *accounting.COLUMNS]
 
 
-def _baseline_key(result: CaseResult) -> tuple[Any, ...]:
+def baseline_key(result: CaseResult) -> tuple[Any, ...]:
     case = result.case
     return (case.workload, case.params, case.cores, case.python)
 
 
 def baselines(results: ResultSet) -> dict[tuple[Any, ...], CaseResult]:
-    return {_baseline_key(r): r for r in results.cases if r.case.is_serial and r.ok and r.values}
+    return {baseline_key(r): r for r in results.cases if r.case.is_serial and r.ok and r.values}
 
 
 def _timing_columns(values: tuple[float, ...]) -> dict[str, float | None]:
@@ -89,7 +89,7 @@ def tidy(results: ResultSet) -> pd.DataFrame:
     machine = ceiling.machine_ceilings(results.calibration)  # once: bootstraps are not free
     rows = []
     for result in results.cases:
-        serial = serials.get(_baseline_key(result))
+        serial = serials.get(baseline_key(result))
         base = row(result, serial)
         rows.append({**base, **ceiling.columns(result, serial, base["speedup"], machine),
                      **accounting.columns(result, serial, warm.get(result.case.key))})
