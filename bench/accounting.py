@@ -153,10 +153,10 @@ def dominant_loss(acc: Accounting, startup_s: float | None = None) -> tuple[str,
 
 
 _LOSS_WORDS = {
-    "overhead": "overhead, CPU spent beyond the work itself (pickling, queues, scheduling)",
-    "waiting": "waiting for a CPU, runnable but queued behind other processes",
-    "idle": "idle cores, nothing of ours ready to run (the GIL, uneven tasks, I/O, waiting for results)",
-    "start-up": "start-up, starting and stopping the pool inside the timed region",
+    "overhead": "overhead (CPU beyond the work: pickling, queues, scheduling)",
+    "waiting": "waiting for a CPU (queued behind other processes)",
+    "idle": "idle cores (nothing ready to run: the GIL, uneven tasks, I/O, results)",
+    "start-up": "start-up (the pool started and stopped inside the timing)",
 }
 #: below this share of p x wall lost in all, a case is "close to ideal"
 SMALL_LOSS = 0.10
@@ -170,11 +170,11 @@ def loss_words(acc: Accounting, startup_s: float | None = None, bound: str = "")
     name, seconds = found
     words = _LOSS_WORDS[name]
     if name == "idle" and bound == "io-latency":
-        words = "idle cores, the tasks wait on I/O, not on a CPU (expected for this workload)"
+        words = "idle cores (the tasks wait on I/O, not on a CPU: expected here)"
     lost = (acc.budget_s - acc.work_s) / acc.budget_s
     if lost < SMALL_LOSS:
-        return f"Close to ideal: {lost:.0%} of the {acc.p} cores' time lost, most of it to {name}."
-    return f"The largest loss is {words}: {seconds / acc.budget_s:.0%} of the {acc.p} cores' time."
+        return f"Close to ideal: {lost:.0%} of {acc.p} cores' time lost, mostly to {name}."
+    return f"Largest loss: {words}, {seconds / acc.budget_s:.0%} of {acc.p} cores' time."
 
 
 # ------------------------------------------------------------------ the tidy table's columns

@@ -11,7 +11,8 @@ from typing import Any
 
 from bench import accounting, taskbound
 from bench.accounting import Accounting
-from bench.report.records import Instance, Record, instance, instances, parallelism, records, strategy_label, usable
+from bench.report.records import (Instance, Record, instance, instances, labels, parallelism, records, strategy_label,
+                                  usable)
 from bench.storage import ResultSet
 from bench.table import baseline_key, baselines, tidy, warm_twins
 from bench.taskbound import TaskBound
@@ -81,22 +82,23 @@ def case_why(record: Record, result: Any, serial: Any | None, warm: Any | None) 
                    bound=bound, readings=readings(good, startup, bound, p, speedup, str(record.get("bound") or "")))
 
 
-def _workload_why(inst: Instance, rows: list[tuple[Record, Any]], context: dict[str, Any]) -> WorkloadWhy:
+def _workload_why(inst: Instance, label: str, rows: list[tuple[Record, Any]], context: dict[str, Any]) -> WorkloadWhy:
     mine = [(r, c) for r, c in rows if instance(r) == inst and usable(r)]
     top = max((int(r["cores"]) for r, _ in mine), default=None)
     chosen = sorted(((r, c) for r, c in mine if int(r["cores"]) == top), key=lambda rc: -float(rc[0]["speedup"]))
     serials, warm = context["serials"], context["warm"]
     cases = tuple(case_why(r, c, serials.get(baseline_key(c)), warm.get(c.case.key)) for r, c in chosen)
     kind = next((str(r.get("bound") or "") for r, _ in mine), "")
-    return WorkloadWhy(inst, inst.label if not inst.params else f"{inst.label} ({inst.params})", top, kind, cases)
+    return WorkloadWhy(inst, label, top, kind, cases)
 
 
 def explain(results: ResultSet, workload: str | None = None, frame: Any = None) -> list[WorkloadWhy]:
     """Every workload instance (or those of ``workload``), explained at its largest core count."""
     rows = list(zip(records(tidy(results) if frame is None else frame), results.cases))
     context = {"serials": baselines(results), "warm": warm_twins(results)}
-    found = [i for i in instances(r for r, _ in rows) if workload in (None, i.workload)]
-    return [_workload_why(inst, rows, context) for inst in found]
+    every = instances(r for r, _ in rows)
+    names = labels(every)
+    return [_workload_why(inst, names[inst], rows, context) for inst in every if workload in (None, inst.workload)]
 
 
 # ------------------------------------------------------------------ text and markdown
@@ -123,9 +125,11 @@ def case_cells(case: CaseWhy) -> tuple[str, ...]:
 
 
 def _heading(why: WorkloadWhy) -> str:
+    params = why.instance.params
+    name = why.label if not params or params in why.label else f"{why.label} ({params})"
     if why.cores is None:
-        return f"{why.label}: no successful parallel case"
-    return f"{why.label} at {why.cores} cores: the p x wall core-seconds of each case"
+        return f"{name}: no successful parallel case"
+    return f"{name} at {why.cores} cores: the p x wall core-seconds of each case"
 
 
 def _notes(why: WorkloadWhy) -> list[str]:

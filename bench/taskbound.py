@@ -110,10 +110,10 @@ def lifts(bound: TaskBound, p: int) -> list[str]:
 
 def reading(bound: TaskBound, p: int, measured: float | None) -> str:
     """One sentence: the bound, whether it is the limit, and what would lift it."""
-    head = f"task sizes allow at most x{bound.speedup:.2f} with this dispatch on {bound.workers} workers"
     if is_limit(bound, p, measured):
-        return f"The task sizes, not the strategy, are the limit: {head}; " + "; ".join(lifts(bound, p)) + "."
-    return head[0].upper() + head[1:] + "."
+        return (f"Task sizes, not the strategy, are the limit: this dispatch allows at most x{bound.speedup:.2f} "
+                f"on {bound.workers} workers; " + "; ".join(lifts(bound, p)) + ".")
+    return f"Task sizes allow x{bound.speedup:.2f} with this dispatch on {bound.workers} workers."
 
 
 # ------------------------------------------------------------------ from stored results

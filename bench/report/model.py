@@ -18,7 +18,7 @@ from bench.report import curves, verdict
 from bench.report.ceilings import CeilingsView
 from bench.report.ceilings import view as ceilings_view
 from bench.report.comparison import ComparisonView, comparison
-from bench.report.records import Instance, Record, instance, instances, records
+from bench.report.records import Instance, Record, instance, instances, labels, records
 from bench.storage import ResultSet
 from bench.table import tidy
 
@@ -107,12 +107,6 @@ def keyed_records(results: ResultSet, frame: pd.DataFrame) -> list[Record]:
     for record, result in zip(rows, results.cases):
         record["key"] = result.case.key
     return rows
-
-
-def labels(found: list[Instance]) -> dict[Instance, str]:
-    """The workload name, plus parameters when one workload was run with several."""
-    names = Counter((i.workload, i.python) for i in found)
-    return {i: f"{i.label} ({i.params})" if names[(i.workload, i.python)] > 1 else i.label for i in found}
 
 
 def failed_cases(rows: list[Record]) -> list[FailedCase]:

@@ -7,6 +7,7 @@ one was forced, since fork and spawn pools are different answers.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -45,6 +46,18 @@ class Instance:
 
 def instance(record: Record) -> Instance:
     return Instance(str(record["workload"]), str(record.get("params") or ""), str(record.get("python") or ""))
+
+
+def labels(found: list[Instance]) -> dict[Instance, str]:
+    """The workload name; the interpreter only when several were measured, the parameters
+    only when one workload ran with several (a heading that repeats the only interpreter
+    says nothing)."""
+    several = len({i.python for i in found}) > 1
+    names = Counter((i.workload, i.python) for i in found)
+    def one(i: Instance) -> str:
+        base = i.label if several else i.workload
+        return f"{base} ({i.params})" if names[(i.workload, i.python)] > 1 else base
+    return {i: one(i) for i in found}
 
 
 def strategy_label(record: Record) -> str:
