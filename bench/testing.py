@@ -99,8 +99,8 @@ def _demo_case(workload: str, bound: str, serial: float, cpu_share: float, spec:
                cores: int, mode: str) -> CaseResult:
     """One case of the demo run, its accounting consistent with its speed-up."""
     strategy, speedup, overhead, startup = spec
-    p = min(2, cores)
-    speed = max(0.3, speedup * (p / 2) ** 0.9) if p > 1 else speedup / (1.3 if strategy != "threads" else 1.0)
+    p = cores
+    speed = max(0.3, speedup * (p / 2) ** 0.9) if p > 1 else (1.0 if strategy == "threads" else 0.93)
     speed = min(speed, 0.97 * _demo_bound(workload, strategy, cores))
     wall = serial / speed + (startup if mode == "cold" else 0.0)
     work = serial * cpu_share
