@@ -117,8 +117,7 @@ class Report:
     def unidentified(self) -> str:
         """One line for every scaling model the measured p cannot identify ('' when none)."""
         every = [f for w in self.workloads for f in w.fits]
-        hidden = sum(not why.identified(f) for f in every)
-        return why.unidentified_line(hidden, len(every), self.measured_p)
+        return why.unidentified_line([f for f in every if not why.identified(f)], len(every), self.measured_p)
 
 
 # ---------------------------------------------------------------- pieces

@@ -155,14 +155,17 @@ def identified(fit: object) -> bool:
     return isinstance(amdahl, stats.AmdahlFit) and amdahl.ci_high - amdahl.ci_low <= UNDETERMINED_WIDTH
 
 
-def unidentified_line(n_hidden: int, n_all: int, measured_p: tuple[int, ...]) -> str:
+def unidentified_line(hidden: list[object], n_all: int, measured_p: tuple[int, ...]) -> str:
     """The one line that replaces the rows of models the data cannot identify."""
-    if not n_hidden:
+    if not hidden:
         return ""
     ps = ", ".join(map(str, measured_p)) or "none"
-    return (f"{n_hidden} of {n_all} scaling models cannot be identified from p = {ps}: every serial fraction "
-            "between 0 and 1 fits. Measure at 3 or more core counts (e.g. --cores 1,2,4 on a machine "
-            "with 4 or more cores) to identify them.")
+    reasons = list(dict.fromkeys(str(getattr(f.amdahl, "reason")) for f in hidden  # type: ignore[attr-defined]
+                                 if hasattr(getattr(f, "amdahl", None), "reason")))
+    why = f"{reasons[0].rstrip('.')}" if reasons else "every serial fraction between 0 and 1 fits"
+    return (f"{len(hidden)} of {n_all} scaling models cannot be identified from p = {ps}: {why}. "
+            "Measure at 3 or more core counts (e.g. --cores 1,2,4 on a machine with 4 or more cores) "
+            "to identify them.")
 
 
 def verdict_why(why: WorkloadWhy | None, strategy: str, mode: str, workers: int) -> str:
