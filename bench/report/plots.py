@@ -260,17 +260,22 @@ NICE = (1.0, 2.0, 5.0)
 
 def nice_ticks(low: float, high: float, most: int = 4) -> list[float]:
     """Speed-ups a reader can say (0.01x, 0.1x, 1x, 2x, 5x), not powers of two (0.0625x):
-    1x, and up to ``most`` round values on each side of it within [low, high]."""
+    1x, and up to ``most`` round values on each side of it within [low, high], spread evenly
+    on the log scale so that labels never run together."""
     candidates = [m * 10.0 ** e for e in range(-6, 7) for m in NICE]
-    below = [c for c in candidates if low <= c < 1.0]
+    below = [c for c in reversed(candidates) if low <= c < 1.0]
     above = [c for c in candidates if 1.0 < c <= high]
-    return _thin(below[::-1], most)[::-1] + [1.0] + _thin(above, most)
+    return _spread(below, low, most)[::-1] + [1.0] + _spread(above, high, most)
 
 
-def _thin(values: list[float], most: int) -> list[float]:
-    """Every k-th value, nearest 1x first, so at most ``most`` remain."""
-    step = max(1, math.ceil(len(values) / most))
-    return values[::step]
+def _spread(values: list[float], extreme: float, most: int) -> list[float]:
+    """From 1x outwards, keep a value only a fair step (>= x2) beyond the last one kept."""
+    gap = max(1.0, abs(math.log2(extreme)) / most) if extreme > 0 else 1.0
+    kept: list[float] = []
+    for value in values:
+        if abs(math.log2(value) - math.log2(kept[-1] if kept else 1.0)) >= gap - 1e-9 and len(kept) < most:
+            kept.append(value)
+    return kept
 
 
 def heatmap_plot(heat: Heatmap) -> str:
@@ -339,8 +344,8 @@ def _speedup_x_axis(ax: Axes, values: Sequence[float]) -> None:
     positive = [v for v in values if v and v > 0 and math.isfinite(v)]
     if positive and max(positive) / min(positive) > LOG_SPAN:
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks(nice_ticks(min(positive), max(positive), most=5))
+        ax.xaxis.set_minor_locator(NullLocator())
     else:
         ax.set_xlim(left=0, right=max(positive) * 1.08)
     ax.xaxis.set_major_formatter(FuncFormatter(_times))
