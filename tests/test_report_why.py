@@ -8,7 +8,7 @@ import pytest
 from bench.report import model, render, why
 from bench.report.plots import nice_ticks
 from bench.report.records import Instance, labels
-from bench.testing import accounted_results, demo_results, make_result, make_results, scaled
+from bench.testing import accounted_results, demo_results, make_result, make_results, scaled, scaling_results
 
 SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98]
 
@@ -31,7 +31,7 @@ def test_two_core_counts_get_a_dot_plot_not_curves(demo_report, demo_html):
 
 
 def test_three_core_counts_get_curves():
-    report = model.build(demo_results((1, 2, 4)))
+    report = model.build(scaling_results(lambda p: 0.9 * p, cores=(1, 2, 4)))
     assert report.workloads[0].curves and not render.figures(report)["workload-0"]["dots"]
 
 
