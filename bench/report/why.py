@@ -10,6 +10,7 @@ sizes allow is marked on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from bench import accounting
 from bench.explain import CaseWhy, WorkloadWhy
@@ -75,7 +76,8 @@ def dots(inst: Instance, rows: list[Record], recommended: tuple[str, str] | None
     return sorted(found, key=_order(found))
 
 
-def _order(found: list[Dot]):  # noqa: ANN202 - a sort key
+def _order(found: list[Dot]) -> Callable[[Dot], tuple[Any, ...]]:
+    """The plot's row order: families by their best speed-up at the most cores, then rows by theirs."""
     top = max((d.cores for d in found), default=0)
     row_best = {d.label: d.speedup for d in found if d.cores == top}
     family_best: dict[str, float] = {}
