@@ -7,13 +7,17 @@ CPU-bound process is often preempted, which is neither I/O nor idleness) and the
 seconds are summed over the cycles only, never over result checks or pool start-up
 between them.  The two snapshots sit inside each timed cycle, so they are kept cheap
 (~10 us together): two getrusage calls and one pread on a descriptor opened once.
+
+:class:`TreeUsage` measures the same for the whole process tree (pool workers included)
+from snapshots taken just outside the timed region: the input of ``bench.accounting``.
 """
 from __future__ import annotations
 
 import os
 import resource
 import time
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
 
 _SCHEDSTAT_PATHS = ("/proc/thread-self/schedstat", "/proc/self/schedstat")
 
@@ -80,3 +84,203 @@ class CycleUsage:
         if self.wait is not None:
             found["cpu_wait_s"] = self.wait / self.cycles
         return found
+
+
+# ------------------------------------------------------------------ the whole process tree
+#
+# TreeUsage answers "how many CPU seconds did this case cost, workers included?", which
+# RUSAGE_SELF/RUSAGE_CHILDREN alone cannot: a warm pool's workers are alive (never reaped)
+# when a cycle ends.  Its snapshots read /proc for every descendant (a few ms), so they
+# sit just outside the timed region, never inside it.
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class ProcCpu:
+    """One live descendant at one snapshot: its own CPU and that of its reaped children."""
+
+    own: float
+    reaped: float
+
+
+@dataclass(frozen=True)
+class TreeSnapshot:
+    """What one look at the process tree saw (every number cumulative since its start)."""
+
+    self_cpu: float
+    reaped_cpu: float  # RUSAGE_CHILDREN: children this process has waited for
+    procs: Mapping[tuple[int, float], ProcCpu]  # (pid, create_time): pid reuse cannot mix two processes
+    waits: Mapping[int, float]  # tid -> run-queue wait seconds, threads of self and descendants
+    steal: float | None  # machine steal on the case's CPUs (/proc/stat), None where unknown
+
+
+@dataclass(frozen=True)
+class TreeDelta:
+    """One cycle's cost: CPU of the case process, of its workers, and time queued for a CPU."""
+
+    cpu_self: float
+    cpu_workers: float
+    wait: float
+    steal: float | None
+    workers_seen: int
+
+
+def _reaped_growth(before: TreeSnapshot, after: TreeSnapshot) -> float:
+    """CPU of processes reaped inside the cycle, by us or by a worker that is still alive."""
+    growth = after.reaped_cpu - before.reaped_cpu
+    return growth + sum(after.procs[k].reaped - p.reaped for k, p in before.procs.items() if k in after.procs)
+
+
+def workers_cpu(before: TreeSnapshot, after: TreeSnapshot) -> float:
+    """Descendants' CPU inside the cycle, whether they lived through it, started or ended in it.
+
+    A process seen only in ``after`` started inside the cycle: all its CPU counts.  One seen
+    only in ``before`` ended inside it: its whole life's CPU reappears in a reaper's
+    children time, so what it had already spent at ``before`` is taken back out (at most
+    what was reaped, in case it was reaped by someone we do not see, e.g. a subreaper).
+    """
+    lived = sum(after.procs[k].own - p.own for k, p in before.procs.items() if k in after.procs)
+    born = sum(p.own + p.reaped for k, p in after.procs.items() if k not in before.procs)
+    growth = _reaped_growth(before, after)
+    gone = sum(p.own + p.reaped for k, p in before.procs.items() if k not in after.procs)
+    return max(0.0, lived + born + growth - min(gone, max(growth, 0.0)))
+
+
+def wait_delta(before: Mapping[int, float], after: Mapping[int, float]) -> float:
+    """Run-queue wait of every thread inside the cycle (a thread born in it counts whole).
+
+    A thread that ended inside the cycle takes its last wait with it: /proc keeps nothing of
+    it, so cold-mode workers (started and reaped inside the cycle) are not seen here.
+    """
+    return sum(w - before.get(tid, 0.0) for tid, w in after.items())
+
+
+def tree_delta(before: TreeSnapshot, after: TreeSnapshot) -> TreeDelta:
+    steal = after.steal - before.steal if after.steal is not None and before.steal is not None else None
+    return TreeDelta(cpu_self=after.self_cpu - before.self_cpu, cpu_workers=workers_cpu(before, after),
+                     wait=wait_delta(before.waits, after.waits), steal=steal, workers_seen=len(after.procs))
+
+
+def _thread_waits(pid: int | str) -> dict[int, float]:
+    """tid -> run-queue wait (schedstat field 2) for every live thread of one process."""
+    found: dict[int, float] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as handle:
+                found[int(tid)] = int(handle.read().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            continue  # the thread ended between listing and reading
+    return found
+
+
+def _proc_cpu(proc: Any) -> tuple[tuple[int, float], ProcCpu] | None:
+    """One descendant's identity and CPU times; None when it vanished meanwhile."""
+    import psutil
+
+    try:
+        with proc.oneshot():
+            times = proc.cpu_times()
+            key = (proc.pid, proc.create_time())
+    except (psutil.Error, OSError):
+        return None
+    return key, ProcCpu(own=times.user + times.system, reaped=times.children_user + times.children_system)
+
+
+def _descendants() -> list[Any]:
+    import psutil
+
+    try:
+        return psutil.Process().children(recursive=True)
+    except (psutil.Error, OSError):
+        return []
+
+
+def cpu_steal(cpus: Sequence[int]) -> float | None:
+    """Steal seconds (hypervisor took the CPU) summed over ``cpus``, from /proc/stat.
+
+    Linux reports steal per CPU, not per process: this is the machine's steal on the CPUs
+    the case is pinned to, a separate metric, never added to a process's waiting.
+    """
+    wanted = {f"cpu{c}" for c in cpus}
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            lines = [line.split() for line in handle if line.startswith("cpu")]
+    except OSError:
+        return None
+    ticks = [int(f[8]) for f in lines if f[0] in wanted and len(f) > 8]
+    return sum(ticks) / _CLOCK_TICKS if ticks else None
+
+
+def _affinity() -> list[int]:
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
+def tree_snapshot(cpus: Sequence[int]) -> TreeSnapshot:
+    """Look at the whole tree once; never raises for a process or thread that vanished."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    descendants = _descendants()
+    procs = dict(found for found in map(_proc_cpu, descendants) if found is not None)
+    waits = _thread_waits("self")
+    for proc in descendants:
+        waits.update(_thread_waits(proc.pid))
+    return TreeSnapshot(self_cpu=own.ru_utime + own.ru_stime, reaped_cpu=children.ru_utime + children.ru_stime,
+                        procs=procs, waits=waits, steal=cpu_steal(cpus))
+
+
+class TreeUsage:
+    """Per-cycle CPU of the case process and all its workers, and their time queued for a CPU.
+
+    Create it in the case process; call ``before()`` just before the timer starts and
+    ``after(wall)`` just after it stops (both cost a few ms: outside the timed region).
+    """
+
+    def __init__(self, cpus: Sequence[int] | None = None) -> None:
+        self.cpus = list(cpus) if cpus is not None else _affinity()
+        self.deltas: list[TreeDelta] = []
+        self.walls: list[float] = []
+        self._before: TreeSnapshot | None = None
+
+    def before(self) -> None:
+        self._before = self._safe_snapshot()
+
+    def after(self, wall: float) -> None:
+        """Close the cycle opened by ``before()``; an unmatched call is ignored, never raised."""
+        if self._before is None:
+            return
+        snapshot = self._safe_snapshot()
+        if snapshot is not None:
+            self.deltas.append(tree_delta(self._before, snapshot))
+            self.walls.append(wall)
+        self._before = None
+
+    def _safe_snapshot(self) -> TreeSnapshot | None:
+        try:
+            return tree_snapshot(self.cpus)
+        except Exception:  # noqa: BLE001 - accounting must never fail a case
+            return None
+
+    def metrics(self) -> dict[str, float]:
+        """Per-cycle means (empty when no cycle was closed); see :func:`tree_metrics`."""
+        return tree_metrics(self.deltas, self.walls)
+
+
+def tree_metrics(deltas: Sequence[TreeDelta], walls: Sequence[float]) -> dict[str, float]:
+    """Per-cycle means: cpu_total_s, cpu_self_s, cpu_workers_s, wait_total_s, wall_s,
+    workers_seen, and steal_s where /proc/stat has it."""
+    if not deltas:
+        return {}
+    n = len(deltas)
+    cpu_self = sum(d.cpu_self for d in deltas) / n
+    cpu_workers = sum(d.cpu_workers for d in deltas) / n
+    found = {"cpu_total_s": cpu_self + cpu_workers, "cpu_self_s": cpu_self, "cpu_workers_s": cpu_workers,
+             "wait_total_s": sum(d.wait for d in deltas) / n, "wall_s": sum(walls) / n,
+             "workers_seen": sum(d.workers_seen for d in deltas) / n}
+    if all(d.steal is not None for d in deltas):
+        found["steal_s"] = sum(d.steal for d in deltas) / n  # type: ignore[misc]
+    return found

@@ -13,11 +13,12 @@ for the workload's bound instead (``bench.ceiling``, from the run's calibration)
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from bench import ceiling, stats
+from bench import accounting, ceiling, stats
 from bench.interpreters import label_from_metadata
 from bench.model import CaseResult
 from bench.storage import ResultSet
@@ -25,16 +26,17 @@ from bench.storage import ResultSet
 COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "start_method", "python",
            "n_values", "median_s", "mad_s", "ci_low_s", "ci_high_s", "speedup", "speedup_ci_low",
            "speedup_ci_high", "efficiency", "ideal_speedup", "bound", "ceiling", "ceiling_kind",
-           "efficiency_vs_ceiling", "ceiling_note", "bound_check", "ok", "error", "n_pairs", "stop_reason"]
+           "efficiency_vs_ceiling", "ceiling_note", "bound_check", "ok", "error", "n_pairs", "stop_reason",
+           *accounting.COLUMNS]
 
 
-def _baseline_key(result: CaseResult) -> tuple[Any, ...]:
+def baseline_key(result: CaseResult) -> tuple[Any, ...]:
     case = result.case
     return (case.workload, case.params, case.cores, case.python)
 
 
 def baselines(results: ResultSet) -> dict[tuple[Any, ...], CaseResult]:
-    return {_baseline_key(r): r for r in results.cases if r.case.is_serial and r.ok and r.values}
+    return {baseline_key(r): r for r in results.cases if r.case.is_serial and r.ok and r.values}
 
 
 def _timing_columns(values: tuple[float, ...]) -> dict[str, float | None]:
@@ -50,7 +52,7 @@ def _speedup_columns(result: CaseResult, serial: CaseResult | None) -> dict[str,
     if serial is None or not result.values:
         return empty
     speedup, low, high = speedup_estimate(result, serial)
-    parallelism = min(result.case.workers, result.case.cores)
+    parallelism = stats.parallelism(result.case.workers, result.case.cores)
     ideal = result.metrics.get("ideal_seconds")
     serial_ideal = serial.metrics.get("ideal_seconds")
     return {"speedup": speedup, "speedup_ci_low": low, "speedup_ci_high": high,
@@ -91,14 +93,25 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
     }
 
 
+def _twin_key(result: CaseResult, mode: str) -> str:
+    return replace(result.case, mode=mode).key
+
+
+def warm_twins(results: ResultSet) -> dict[str, CaseResult]:
+    """Warm cases by the key their cold twin has: start-up is cold minus warm."""
+    return {_twin_key(r, "cold"): r for r in results.cases if r.case.mode == "warm"}
+
+
 def tidy(results: ResultSet) -> pd.DataFrame:
     serials = baselines(results)
+    warm = warm_twins(results)
     found = ceiling.readings(results.calibration)  # once: bootstraps are not free
     rows = []
     for result in results.cases:
-        serial = serials.get(_baseline_key(result))
+        serial = serials.get(baseline_key(result))
         base = row(result, serial)
-        rows.append({**base, **ceiling.columns(result, serial, base["speedup"], found)})
+        rows.append({**base, **ceiling.columns(result, serial, base["speedup"], found),
+                     **accounting.columns(result, serial, warm.get(result.case.key))})
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)

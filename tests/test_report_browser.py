@@ -121,3 +121,26 @@ def test_a_script_error_would_be_caught(report_html, tmp_path, no_leaked_process
 def test_a_network_reference_would_be_caught(report_html, tmp_path, no_leaked_processes):
     page = open_page(_broken_copy(report_html, tmp_path, '<img src="https://example.com/x.png" alt="">'), tmp_path)
     assert any("Content Security Policy" in line for line in page.console), page.console
+
+
+@pytest.fixture(scope="module")
+def demo_html(tmp_path_factory) -> Path:
+    """A synthetic run with tree accounting and per-task times: every new section is drawn."""
+    from bench.testing import demo_results
+
+    path = tmp_path_factory.mktemp("demo") / "demo.html"
+    render.write(model.build(demo_results(), source="demo.json"), path)
+    return path
+
+
+def test_why_sections_are_drawn_in_the_browser(demo_html, tmp_path, no_leaked_processes):
+    """The dot plot and the time split reach the screen at laptop width, with no console message."""
+    page = open_page(demo_html, tmp_path, size=(1366, 2600))
+    assert page.console == []
+    for alt in ("per strategy and mode at 1 and 2 cores", "went per strategy at 2 cores"):
+        assert alt in page.dom
+    image = Image.open(page.screenshot).convert("RGB")
+    work_blue = (0x4C, 0x78, 0xA8)  # the time split's "work" segments
+    near = sum(count for count, rgb in image.getcolors(maxcolors=1 << 22)
+               if all(abs(a - b) < 12 for a, b in zip(rgb, work_blue)))
+    assert near > 2000, near

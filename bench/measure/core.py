@@ -137,6 +137,11 @@ def one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+#: case cycles (after the first, a warm-up) whose CPU is also read for the whole process tree:
+#: reading every worker costs milliseconds outside the timed region, so a few cycles give the means
+TREE_CYCLES = 4
+
+
 def _usage() -> Any:
     """CPU time per cycle (checks the workload's declared bound); None in a checkout without it."""
     try:
@@ -144,6 +149,15 @@ def _usage() -> Any:
     except ImportError:
         return None
     return CycleUsage()
+
+
+def _tree_usage() -> Any:
+    """CPU and run-queue wait of the case process and all its workers (where this checkout has it)."""
+    try:
+        from bench.cpu_usage import TreeUsage
+    except ImportError:
+        return None
+    return TreeUsage()
 
 
 class CaseArms:
@@ -173,6 +187,8 @@ class CaseArms:
         self.thread_limits = "on" if spec.get("thread_limits", True) else "off"
         self.clock = clock
         self.usage = {CASE: _usage(), REFERENCE: _usage()}
+        self.tree = _tree_usage()
+        self.case_cycles = 0
         self.results: list[Any] = []
         self.warm = self.case["mode"] == "warm"
         self.started = False
@@ -209,7 +225,10 @@ class CaseArms:
         cycle = self._case_cycle if arm == CASE else self._reference_cycle
         usage = self.usage[arm]
         counted = usage.wrap(cycle) if usage is not None else cycle
+        tree = self._tree_for(arm)
         try:
+            if tree is not None:
+                tree.before()
             start = self.clock()
             results = counted()
             elapsed = self.clock() - start
@@ -217,10 +236,19 @@ class CaseArms:
             raise
         except Exception as exc:  # the task or the strategy failed: one line, the case fails
             raise CaseFailed(("reference cycle: " if arm == REFERENCE else "") + one_line(exc)) from exc
+        if tree is not None:
+            tree.after(elapsed)
         self._check(results, arm)
         if arm == CASE:
             self.results = results
         return elapsed
+
+    def _tree_for(self, arm: str) -> Any:
+        """The tree reader for this cycle: case cycles 2 to TREE_CYCLES + 1 only."""
+        if arm != CASE:
+            return None
+        self.case_cycles += 1
+        return self.tree if 1 < self.case_cycles <= TREE_CYCLES + 1 else None
 
     def _check(self, results: list[Any], arm: str) -> None:
         from bench.equality import explain_mismatch, fingerprints
@@ -256,12 +284,23 @@ class CaseArms:
         return metrics
 
     def _usage_metrics(self) -> dict[str, float]:
+        """Per-cycle CPU of each arm: the case's own, its workers' (tree), the reference's (``ref_``)."""
         found: dict[str, float] = {}
         for arm, prefix in ((CASE, ""), (REFERENCE, "ref_")):
             usage = self.usage[arm]
             if usage is not None:
                 found.update({prefix + k: v for k, v in usage.metrics().items()})
+        if "ref_cpu_self_s" in found:  # the serial loop has no workers: its tree is itself and its children
+            found["ref_cpu_total_s"] = found["ref_cpu_self_s"] + found.get("ref_cpu_children_s", 0.0)
+        if self.tree is not None and not self.is_serial:
+            found.update(self.tree.metrics())
         return found
+
+    def task_seconds(self) -> list[float]:
+        """Each task timed alone, in one extra serial cycle outside the values (the task-size bound)."""
+        from bench.taskbound import task_seconds
+
+        return task_seconds(self.workload.task, self.tasks)
 
 
 def _threadpools() -> dict[str, Any]:
@@ -281,7 +320,9 @@ def answer(arms: CaseArms, records: Mapping[str, ArmRecord], reason: str) -> dic
     if failed:
         raise CaseFailed(failed)
     case, reference = records[CASE], records.get(REFERENCE)
+    extra = {"task_seconds": arms.task_seconds()} if arms.is_serial else {}
     final = arms.finish()
+    final["metadata"].update(extra)
     final["metadata"].update({"stop_reason": reason, "rounds": len(case.values), "order": "ABBA",
                               "value_starts": [round(s, 3) for s in case.starts]})
     return {"values": case.values, "warmups": case.warmups, "ok": True, "error": "",

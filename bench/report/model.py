@@ -8,18 +8,19 @@ the comparison with a base file, metadata and the raw table.  ``bench.report.plo
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from bench import fits, stats
-from bench.report import curves, verdict
+from bench.explain import WorkloadWhy, explain
+from bench.report import curves, verdict, why
 from bench.report.ceilings import CeilingsView
 from bench.report.ceilings import view as ceilings_view
 from bench.report.comparison import ComparisonView, comparison
 from bench.report.driftview import DriftView, drift_view
-from bench.report.records import Instance, Record, instance, instances, records
+from bench.report.records import Instance, Record, instance, instances, labels, records
 from bench.storage import ResultSet
 from bench.table import tidy
 
@@ -54,6 +55,21 @@ class WorkloadView:
     series: tuple[curves.Series, ...]
     overheads: tuple[curves.Overhead, ...]  # every strategy x cores x workers measured cold and warm
     fits: tuple[fits.GroupFit, ...]
+    #: few core counts: a dot per strategy and mode instead of curves
+    dots: tuple[why.Dot, ...] = ()
+    #: where the time went at the largest core count, one bar per strategy
+    splits: tuple[why.TimeSplit, ...] = ()
+    #: the accounting behind the bars, and why there is none
+    explained: WorkloadWhy | None = None
+
+    @property
+    def curves(self) -> bool:
+        """Curves only with enough core counts to show a shape."""
+        return len(self.cores) >= why.CURVE_MIN_CORES
+
+    @property
+    def shown_fits(self) -> tuple[fits.GroupFit, ...]:
+        return tuple(f for f in self.fits if why.identified(f))
 
     @property
     def headline_overheads(self) -> list[curves.Overhead]:
@@ -100,6 +116,12 @@ class Report:
     #: "Machine speed during the run": the reference cycles over time, the ceiling before and after
     drift: DriftView | None = None
 
+    @property
+    def unidentified(self) -> str:
+        """One line for every scaling model the measured p cannot identify ('' when none)."""
+        every = [f for w in self.workloads for f in w.fits]
+        return why.unidentified_line([f for f in every if not why.identified(f)], len(every), self.measured_p)
+
 
 # ---------------------------------------------------------------- pieces
 
@@ -110,12 +132,6 @@ def keyed_records(results: ResultSet, frame: pd.DataFrame) -> list[Record]:
     for record, result in zip(rows, results.cases):
         record["key"] = result.case.key
     return rows
-
-
-def labels(found: list[Instance]) -> dict[Instance, str]:
-    """The workload name, plus parameters when one workload was run with several."""
-    names = Counter((i.workload, i.python) for i in found)
-    return {i: f"{i.label} ({i.params})" if names[(i.workload, i.python)] > 1 else i.label for i in found}
 
 
 def failed_cases(rows: list[Record]) -> list[FailedCase]:
@@ -132,14 +148,34 @@ def skipped_items(results: ResultSet) -> list[SkippedItem]:
     return items
 
 
-def _workload_view(index: int, inst: Instance, label: str, rows: list[Record],
-                   fitted: list[fits.GroupFit]) -> WorkloadView:
+def _workload_view(index: int, inst: Instance, label: str, rows: list[Record], fitted: list[fits.GroupFit],
+                   explained: WorkloadWhy | None, row: verdict.VerdictRow | None) -> WorkloadView:
     mine = [r for r in rows if instance(r) == inst]
     own_fits = [f for f in fitted if instance(f.key) == inst]
+    chosen = (row.best.strategy, row.best.mode) if row and row.best and row.best.faster_than_serial else None
+    serial = _serial_median(mine, row.cores if row else None)
     return WorkloadView(anchor=f"workload-{index}", label=label, params=inst.params,
                         cores=tuple(sorted({int(r["cores"]) for r in mine})),
                         series=tuple(curves.series(inst, rows)), overheads=tuple(curves.overheads(inst, rows)),
-                        fits=tuple(own_fits))
+                        fits=tuple(own_fits), dots=tuple(why.dots(inst, rows, chosen)),
+                        splits=tuple(why.time_splits(explained, serial)) if explained else (),
+                        explained=explained)
+
+
+def _serial_median(rows: list[Record], cores: int | None) -> float | None:
+    """The serial case's median at the verdict's core count: the time the bars are measured against."""
+    found = [r.get("median_s") for r in rows if r["strategy"] == "serial" and r.get("ok") and int(r["cores"]) == cores]
+    return float(found[0]) if found and found[0] is not None else None
+
+
+def with_reasons(rows: list[verdict.VerdictRow], explained: dict[Instance, WorkloadWhy]) -> list[verdict.VerdictRow]:
+    """Each verdict's reading followed by why its best case is not faster (loss, task-size bound)."""
+    found = []
+    for row in rows:
+        extra = why.verdict_why(explained.get(row.instance), row.best.strategy, row.best.mode,
+                                row.best.workers) if row.best else ""
+        found.append(replace(row, why=extra))
+    return found
 
 
 def case_settings(results: ResultSet) -> list[tuple[str, str]]:
@@ -191,15 +227,18 @@ def build(results: ResultSet, base: ResultSet | None = None, *, source: str = "r
     found = instances(rows)
     names = labels(found)
     fitted = fits.fit_groups(frame, seed)
+    explained = {w.instance: w for w in explain(results, frame=frame)}
+    verdicts = with_reasons(verdict.verdicts(found, names, rows), explained)
     compared = None
     if base is not None:
         compared = comparison(base, results, keyed_records(base, tidy(base)), rows)
     meta = results.metadata
     return Report(
         source=source, base_source=base_source, summary=_summary(results, rows),
-        verdicts=tuple(verdict.verdicts(found, names, rows)), failed=tuple(failed_cases(rows)),
+        verdicts=tuple(verdicts), failed=tuple(failed_cases(rows)),
         skipped=tuple(skipped_items(results)),
-        workloads=tuple(_workload_view(i, inst, names[inst], rows, fitted) for i, inst in enumerate(found)),
+        workloads=tuple(_workload_view(i, inst, names[inst], rows, fitted, explained.get(inst), v)
+                        for i, (inst, v) in enumerate(zip(found, verdicts))),
         heatmap=curves.heatmap(found, names, rows),
         measured_p=tuple(sorted({p.p for f in fitted for p in f.points})),
         usl_fitted=any(isinstance(f.usl, stats.USLFit) for f in fitted),

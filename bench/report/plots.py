@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLoca
 
 from bench.report.curves import Heatmap, Overhead, Series
 from bench.report.driftview import DriftView
+from bench.report.why import Dot, TimeSplit
 
 STYLE = {
     "svg.fonttype": "none",
@@ -188,23 +189,25 @@ def _legend_size(items: Sequence[Series]) -> tuple[float, float]:
 def _draw_overhead(figure: Figure, items: Sequence[Overhead], palette: dict[str, str]) -> None:
     ax = figure.add_subplot()
     labels = [f"{o.strategy}\n{_count(o.cores, 'core')}, {_count(o.workers, 'worker')}" for o in items]
-    if len({(o.cores, o.workers) for o in items}) == 1:  # all at the same count: say it once, in the title
+    counts = {(o.cores, o.workers) for o in items}
+    if len(counts) == 1:  # all at the same count: say it once, under the axis
         labels = [o.strategy for o in items]
     millis = [o.overhead_s * 1000 for o in items]
     y = np.arange(len(items))
-    ax.barh(y, millis, color=[palette.get(o.strategy, "#333333") for o in items], height=0.55)
+    colours = [palette.get(o.strategy, "#333333") if v >= 0 else "#bbbbbb" for o, v in zip(items, millis)]
+    ax.barh(y, millis, color=colours, height=0.55, hatch=[None if v >= 0 else "//" for v in millis])
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.axvline(0, color="#555555", linewidth=0.9)
     ax.grid(axis="y", visible=False)
     for position, value in zip(y, millis):
-        ax.annotate(f"{value:.3g} ms", (value, position), xytext=(4 if value >= 0 else -4, 0),
+        text = f"{value:.3g} ms" if value >= 0 else f"{value:.3g} ms: cold faster, noise"
+        ax.annotate(text, (value, position), xytext=(4 if value >= 0 else -4, 0),
                     textcoords="offset points", va="center", ha="left" if value >= 0 else "right", fontsize=8)
-    ax.margins(x=0.25)
-    ax.set_xlabel("cold median \u2212 warm median (ms)")
-    counts = {(o.cores, o.workers) for o in items}
-    where = f" ({_count(items[0].cores, 'core')}, {_count(items[0].workers, 'worker')})" if len(counts) == 1 else ""
-    ax.set_title(f"Start-up overhead: cold vs warm{where}")
+    ax.margins(x=0.35 if min(millis) < 0 else 0.25)
+    where = f", {_count(items[0].cores, 'core')}, {_count(items[0].workers, 'worker')}" if len(counts) == 1 else ""
+    ax.set_xlabel(f"cold median \u2212 warm median (ms){where}")
+    ax.set_title("Start-up: cold \u2212 warm", loc="left")
 
 
 def _count(n: int, noun: str) -> str:
@@ -240,23 +243,40 @@ def _draw_heatmap(figure: Figure, heat: Heatmap) -> None:
         dark = math.isfinite(value) and (value > 0.6 * high or value < 0.6 * low)
         ax.text(j, i, _cell_text(speed, heat.details[i][j]), ha="center", va="center", fontsize=8,
                 color="white" if dark else "#222222")
-    ax.set_xticks(range(len(heat.columns)), heat.columns)
+    ax.set_xticks(range(len(heat.columns)), heat.columns, rotation=30, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(heat.rows)), heat.rows)
     ax.tick_params(length=0)
     ax.grid(visible=False)
     for spine in ax.spines.values():
         spine.set_visible(False)
     bar = figure.colorbar(image, ax=ax, shrink=0.85)
-    ticks = sorted([-t for t in _half_ticks(-low)[1:]] + _half_ticks(high))
-    bar.set_ticks(ticks, labels=[_times(2.0 ** t) for t in ticks])
+    ticks = nice_ticks(2.0 ** low, 2.0 ** high)
+    bar.set_ticks([math.log2(t) for t in ticks], labels=[_times(t) for t in ticks])
     bar.set_label("speed-up (log scale)")
     ax.set_title(f"Best speed-up at {heat.cores} cores")
 
 
-def _half_ticks(reach: float) -> list[int]:
-    """0 and up to 3 more whole log2 steps within ``reach``: each half of the bar is scaled on its own."""
-    step = max(1, math.ceil(reach / 3))
-    return list(range(0, math.floor(reach) + 1, step))
+NICE = (1.0, 2.0, 5.0)
+
+
+def nice_ticks(low: float, high: float, most: int = 4) -> list[float]:
+    """Speed-ups a reader can say (0.01x, 0.1x, 1x, 2x, 5x), not powers of two (0.0625x):
+    1x, and up to ``most`` round values on each side of it within [low, high], spread evenly
+    on the log scale so that labels never run together."""
+    candidates = [m * 10.0 ** e for e in range(-6, 7) for m in NICE]
+    below = [c for c in reversed(candidates) if low <= c < 1.0]
+    above = [c for c in candidates if 1.0 < c <= high]
+    return _spread(below, low, most)[::-1] + [1.0] + _spread(above, high, most)
+
+
+def _spread(values: list[float], extreme: float, most: int) -> list[float]:
+    """From 1x outwards, keep a value only a fair step (>= x2) beyond the last one kept."""
+    gap = max(1.0, abs(math.log2(extreme)) / most) if extreme > 0 else 1.0
+    kept: list[float] = []
+    for value in values:
+        if abs(math.log2(value) - math.log2(kept[-1] if kept else 1.0)) >= gap - 1e-9 and len(kept) < most:
+            kept.append(value)
+    return kept
 
 
 def heatmap_plot(heat: Heatmap) -> str:
@@ -296,3 +316,112 @@ def _draw_readings(ax: Axes, view: DriftView) -> None:
 def drift_plot(view: DriftView) -> str:
     palette = colours(list(dict.fromkeys(p.instance for p in view.points)))
     return _render(_draw_drift, view, palette, size=(7.5, 2.8))
+# ---------------------------------------------------------------- why not more
+
+ROW_HEIGHT = 0.27
+RECOMMENDED = "#17663a"
+
+
+def _dot_rows(items: Sequence[Dot]) -> list[str]:
+    return list(dict.fromkeys(d.label for d in items))
+
+
+def _draw_dots(figure: Figure, items: Sequence[Dot], palette: dict[str, str]) -> None:
+    ax = figure.add_subplot()
+    rows = _dot_rows(items)
+    cores = sorted({d.cores for d in items})
+    shapes = {c: ("o" if c == cores[-1] else "D") for c in cores}
+    for d in items:
+        y = rows.index(d.label)
+        colour = palette.get(d.strategy, "#333333")
+        low, high = d.ci_low or d.speedup, d.ci_high or d.speedup
+        filled = d.cores == cores[-1]
+        ax.plot([low, high], [y, y], color=colour, linewidth=2.2 if filled else 1.2, alpha=0.9 if filled else 0.5)
+        ax.plot([d.speedup], [y], marker=shapes[d.cores], color=colour, markersize=6 if filled else 4.5,
+                markerfacecolor=colour if filled else "white", linestyle="none")
+    _dot_axes(ax, items, rows, cores)
+    _dot_key(figure, cores, shapes)
+
+
+def _dot_axes(ax: Axes, items: Sequence[Dot], rows: list[str], cores: list[int]) -> None:
+    labels = [f"\u2605 {row}" if any(d.recommended and d.label == row for d in items) else row for row in rows]
+    ax.set_yticks(range(len(rows)), labels)
+    for tick, row in zip(ax.get_yticklabels(), rows):
+        if any(d.recommended and d.label == row for d in items):
+            tick.set_color(RECOMMENDED)
+            tick.set_fontweight("bold")
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    _family_separators(ax, items, rows)
+    ax.axvline(1.0, color="#999999", linewidth=0.9)
+    ax.axvline(float(cores[-1]), color="#555555", linestyle=":", linewidth=1.2)
+    values = [1.0, float(cores[-1])] + [v for d in items for v in (d.speedup, d.ci_low, d.ci_high) if v]
+    _speedup_x_axis(ax, values)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(f"speed-up over serial (line: 95% CI; dotted: {cores[-1]}\u00d7 = ideal at {cores[-1]} cores)")
+
+
+def _family_separators(ax: Axes, items: Sequence[Dot], rows: list[str]) -> None:
+    """A thin line and the family's name where one family of strategies ends and the next begins."""
+    family_of = {d.label: d.family for d in items}
+    for i, row in enumerate(rows):
+        if i == 0 or family_of[row] != family_of[rows[i - 1]]:
+            if i:
+                ax.axhline(i - 0.5, color="#bbbbbb", linewidth=0.8)
+            ax.annotate(family_of[row], (1.0, i - 0.5), xycoords=("axes fraction", "data"), xytext=(-2, -1),
+                        textcoords="offset points", ha="right", va="top", fontsize=7.5, color="#777777",
+                        style="italic")
+
+
+def _speedup_x_axis(ax: Axes, values: Sequence[float]) -> None:
+    positive = [v for v in values if v and v > 0 and math.isfinite(v)]
+    if positive and max(positive) / min(positive) > LOG_SPAN:
+        ax.set_xscale("log")
+        ax.set_xticks(nice_ticks(min(positive), max(positive), most=5))
+        ax.xaxis.set_minor_locator(NullLocator())
+    else:
+        ax.set_xlim(left=0, right=max(positive) * 1.08)
+    ax.xaxis.set_major_formatter(FuncFormatter(_times))
+
+
+def _dot_key(figure: Figure, cores: list[int], shapes: dict[int, str]) -> None:
+    handles = [Line2D([], [], color="#444444", marker=shapes[c], linestyle="none",
+                      markerfacecolor="#444444" if c == cores[-1] else "white", label=_count(c, "core"))
+               for c in reversed(cores)]
+    handles.append(Line2D([], [], color=RECOMMENDED, marker="*", linestyle="none", label="recommended"))
+    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+
+
+def dot_plot(items: Sequence[Dot], palette: dict[str, str]) -> str:
+    """Speed-up per strategy and mode at one or two core counts: a dot and its interval per row."""
+    height = 1.3 + ROW_HEIGHT * len(_dot_rows(items))
+    return _render(_draw_dots, items, palette, size=(6.4, height))
+
+
+SPLIT_COLOURS = {"work": "#4c78a8", "overhead": "#e45756", "waiting": "#f2a541", "idle": "#d0d5db",
+                 "start-up": "#9467bd"}
+
+
+def _draw_splits(figure: Figure, items: Sequence[TimeSplit], cores: int) -> None:
+    ax = figure.add_subplot()
+    y = np.arange(len(items))
+    left = np.zeros(len(items))
+    for name, colour in SPLIT_COLOURS.items():
+        widths = np.array([dict(s.parts).get(name, 0.0) for s in items])
+        ax.barh(y, widths, left=left, color=colour, height=0.6, label=name, edgecolor="white", linewidth=0.5)
+        left += widths
+    bounds = [(i, s.bound_s) for i, s in enumerate(items) if s.bound_s]
+    if bounds:
+        ax.plot([b for _, b in bounds], [i for i, _ in bounds], linestyle="none", marker="|", markersize=16,
+                markeredgewidth=2.2, color="#111111", label="fastest the task sizes allow")
+    ax.set_yticks(y, [f"{s.strategy} ({s.mode})" for s in items])
+    ax.set_ylim(len(items) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"seconds per cycle: the {cores} cores' time, divided by {cores}")
+    figure.legend(loc="outside lower center", ncols=3)
+
+
+def split_plot(items: Sequence[TimeSplit], cores: int) -> str:
+    """Where each strategy's time went at the largest core count, with the task-size bound marked."""
+    height = 1.6 + 0.34 * len(items)
+    return _render(_draw_splits, items, cores, size=(6.4, height))

@@ -7,6 +7,7 @@ one was forced, since fork and spawn pools are different answers.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -47,6 +48,18 @@ def instance(record: Record) -> Instance:
     return Instance(str(record["workload"]), str(record.get("params") or ""), str(record.get("python") or ""))
 
 
+def labels(found: list[Instance]) -> dict[Instance, str]:
+    """The workload name; the interpreter only when several were measured, the parameters
+    only when one workload ran with several (a heading that repeats the only interpreter
+    says nothing)."""
+    several = len({i.python for i in found}) > 1
+    names = Counter((i.workload, i.python) for i in found)
+    def one(i: Instance) -> str:
+        base = i.label if several else i.workload
+        return f"{base} ({i.params})" if names[(i.workload, i.python)] > 1 else base
+    return {i: one(i) for i in found}
+
+
 def strategy_label(record: Record) -> str:
     method = record.get("start_method")
     return f"{record['strategy']} ({method})" if method else str(record["strategy"])
@@ -63,4 +76,6 @@ def usable(record: Record) -> bool:
 
 
 def parallelism(record: Record) -> int:
-    return min(int(record["workers"]), int(record["cores"]))
+    from bench.stats import parallelism as rule  # one copy of min(workers, cores)
+
+    return rule(int(record["workers"]), int(record["cores"]))

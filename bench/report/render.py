@@ -137,16 +137,22 @@ def figures(report: Report) -> dict[str, Any]:
     """Every figure of the page as a data URI, keyed by workload anchor (and 'heatmap')."""
     strategies = [s.strategy for w in report.workloads for s in w.series] + list(report.heatmap.columns)
     palette = plots.colours(strategies)
-    found: dict[str, Any] = {}
-    for view in report.workloads:
-        found[view.anchor] = {
-            "speedup": plots.speedup_plot(view.series, view.cores, palette) if view.series else None,
-            "efficiency": plots.efficiency_plot(view.series, view.cores, palette) if view.series else None,
-            "overhead": plots.overhead_plot(view.headline_overheads, palette) if view.overheads else None,
-        }
+    found: dict[str, Any] = {view.anchor: _workload_figures(view, palette) for view in report.workloads}
     found["heatmap"] = plots.heatmap_plot(report.heatmap) if report.heatmap.rows else None
     found["drift"] = plots.drift_plot(report.drift) if report.drift else None
     return found
+
+
+def _workload_figures(view: Any, palette: dict[str, str]) -> dict[str, Any]:
+    """Curves with three or more core counts, else the dot plot; the time split; start-up."""
+    curves = view.curves and bool(view.series)
+    return {
+        "speedup": plots.speedup_plot(view.series, view.cores, palette) if curves else None,
+        "efficiency": plots.efficiency_plot(view.series, view.cores, palette) if curves else None,
+        "dots": plots.dot_plot(view.dots, palette) if view.dots and not view.curves else None,
+        "splits": plots.split_plot(view.splits, view.explained.cores) if view.splits else None,
+        "overhead": plots.overhead_plot(view.headline_overheads, palette) if view.overheads else None,
+    }
 
 
 # ---------------------------------------------------------------- the page

@@ -43,6 +43,13 @@ class VerdictRow:
     runner_up: Choice | None
     reading: str
     n_failed: int
+    #: why the best case is not faster: its dominant loss and task-size bound, in words
+    why: str = ""
+
+    @property
+    def recommends(self) -> bool:
+        """Whether the verdict names a strategy to use (not "Stay serial" or "No clear gain")."""
+        return self.best is not None and self.best.faster_than_serial
 
 
 def _choice(record: Record) -> Choice:

@@ -18,6 +18,27 @@ def pool_chunksize(n_tasks: int, workers: int) -> int:
     return max(1, chunks + (1 if extra else 0))
 
 
+#: how a strategy hands its tasks to workers (``StrategyBase.dispatch_rule``):
+#: "task" one per submission, "pool-chunks" runs of :func:`pool_chunksize`,
+#: "partitions" dask.bag's about four partitions per worker, "adaptive" decided at run time
+DISPATCH_RULES = ("task", "pool-chunks", "partitions", "adaptive")
+
+
+def dispatch_sizes(rule: str, n_tasks: int, workers: int) -> list[int] | None:
+    """Chunk sizes in dispatch order for ``rule``; None when the size is decided at run time.
+
+    One copy of each strategy's rule, so the task-size bound (``bench.taskbound``) schedules
+    exactly the chunks the strategy sends.
+    """
+    if n_tasks < 1:
+        return []
+    size = {"task": 1, "pool-chunks": pool_chunksize(n_tasks, max(1, workers)),
+            "partitions": -(-n_tasks // max(1, min(n_tasks, 4 * workers)))}.get(rule)
+    if size is None:
+        return None
+    return [min(size, n_tasks - start) for start in range(0, n_tasks, size)]
+
+
 def mp_context(start_method: str | None) -> BaseContext:
     return multiprocessing.get_context(start_method)
 
@@ -39,6 +60,8 @@ class StrategyBase:
     requires: ClassVar[tuple[str, ...]] = ()
     #: modules the case launcher imports once for every case ("mod" or "mod:function")
     preload: ClassVar[tuple[str, ...]] = ()
+    #: how tasks reach workers, one of DISPATCH_RULES (see :func:`dispatch_sizes`)
+    dispatch_rule: ClassVar[str] = "task"
 
     def __init__(self, options: StrategyOptions) -> None:
         self.options = options
@@ -62,6 +85,11 @@ class StrategyBase:
 
     def close(self) -> None:
         """Shut the pool down and reap every worker."""
+
+    @classmethod
+    def dispatch(cls, n_tasks: int, workers: int) -> list[int] | None:
+        """Chunk sizes in dispatch order (None: decided at run time, like joblib's "auto")."""
+        return dispatch_sizes(cls.dispatch_rule, n_tasks, workers)
 
     @classmethod
     def honours_start_method(cls, scheduler: str | None = None) -> bool:

@@ -64,6 +64,7 @@ def batches(tasks: Sequence[Any], workers: int) -> list[list[Any]]:
 class DaskDistributed(StrategyBase):
     name = "dask-distributed"
     summary = "dask.distributed Client on a LocalCluster (one process per worker) or on --scheduler"
+    dispatch_rule = "pool-chunks"
     uses_processes = True
     needs_pickle = True
     requires = ("distributed",)

@@ -29,6 +29,7 @@ def _scheduler_get(name: str) -> Callable[..., Any]:
 
 class _DaskLocal(StrategyBase):
     scheduler: ClassVar[str] = ""
+    dispatch_rule = "partitions"
 
     def _make_pool(self) -> Executor:
         raise NotImplementedError

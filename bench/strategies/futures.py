@@ -10,6 +10,7 @@ from bench.strategies.base import StrategyBase, mp_context, pool_chunksize
 class ProcessPool(StrategyBase):
     name = "process-pool"
     summary = "concurrent.futures.ProcessPoolExecutor.map with Pool's chunk size heuristic"
+    dispatch_rule = "pool-chunks"
     uses_processes = True
     needs_pickle = True
 

@@ -23,6 +23,7 @@ class Joblib(StrategyBase):
     preload = ("joblib",)
     #: "chunk": pool_chunksize(tasks, workers); "auto": joblib's adaptive batching
     batching: ClassVar[str] = "chunk"
+    dispatch_rule = "pool-chunks"
 
     @classmethod
     def honours_start_method(cls, scheduler: str | None = None) -> bool:
@@ -76,3 +77,4 @@ class JoblibAuto(Joblib):
     name = "joblib-auto"
     summary = "joblib.Parallel(backend='loky', batch_size='auto'): joblib's default batching"
     batching = "auto"
+    dispatch_rule = "adaptive"

@@ -14,6 +14,7 @@ from bench.strategies.base import StrategyBase, pool_chunksize
 class Loky(StrategyBase):
     name = "loky"
     summary = "loky.get_reusable_executor().map with Pool's chunk size heuristic (extra)"
+    dispatch_rule = "pool-chunks"
     uses_processes = True
     needs_pickle = True
     requires = ("loky",)

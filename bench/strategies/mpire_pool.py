@@ -15,6 +15,7 @@ from bench.strategies.base import StrategyBase, effective_start_method, pool_chu
 class Mpire(StrategyBase):
     name = "mpire"
     summary = "mpire.WorkerPool(keep_alive=True).map with Pool's chunk size heuristic (extra)"
+    dispatch_rule = "pool-chunks"
     uses_processes = True
     needs_pickle = True
     requires = ("mpire",)

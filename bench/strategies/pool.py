@@ -50,6 +50,7 @@ class _PoolStrategy(StrategyBase):
 class PoolMap(_PoolStrategy):
     name = "pool-map"
     summary = "multiprocessing.Pool.map with its default chunk size"
+    dispatch_rule = "pool-chunks"
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
         # Pool.map is map_async(...).get(); waiting on map_async ourselves lets us watch the workers
@@ -71,6 +72,7 @@ class PoolAsync(_PoolStrategy):
 class PoolMapAsync(_PoolStrategy):
     name = "pool-map-async"
     summary = "multiprocessing.Pool.map_async with Pool's chunk size heuristic"
+    dispatch_rule = "pool-chunks"
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
         chunksize = pool_chunksize(len(tasks), self.workers)

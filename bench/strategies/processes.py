@@ -63,6 +63,7 @@ class WorkerDied(RuntimeError):
 class Processes(StrategyBase):
     name = "processes"
     summary = "multiprocessing.Process subclass per worker, tasks and results through queues"
+    dispatch_rule = "pool-chunks"
     uses_processes = True
     needs_pickle = True
 

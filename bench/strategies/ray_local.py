@@ -25,6 +25,7 @@ def run_batch(batch: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
 class Ray(StrategyBase):
     name = "ray"
     summary = "ray.remote over a private local Ray (num_cpus=workers), one task per batch (extra)"
+    dispatch_rule = "pool-chunks"
     uses_processes = True
     needs_pickle = True
     requires = ("ray",)

@@ -1,0 +1,124 @@
+"""The report's "why not more" parts: dot plot data, time split, verdict readings, fixes."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bench.report import model, render, why
+from bench.report.plots import nice_ticks
+from bench.report.records import Instance, labels
+from bench.testing import accounted_results, demo_results, make_result, make_results, scaled, scaling_results
+
+SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98]
+
+
+@pytest.fixture(scope="module")
+def demo_report():
+    return model.build(demo_results(), source="demo.json")
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo_report):
+    return render.render(demo_report)
+
+
+def test_two_core_counts_get_a_dot_plot_not_curves(demo_report, demo_html):
+    view = demo_report.workloads[0]
+    assert not view.curves and view.dots
+    assert 'alt="Speed-up of fib per strategy and mode at 1 and 2 cores' in demo_html
+    assert 'alt="Speed-up of fib against cores' not in demo_html
+
+
+def test_three_core_counts_get_curves():
+    report = model.build(scaling_results(lambda p: 0.9 * p, cores=(1, 2, 4)))
+    assert report.workloads[0].curves and not render.figures(report)["workload-0"]["dots"]
+
+
+def test_dots_are_grouped_by_family_and_sorted_with_the_recommended_one_marked(demo_report):
+    dots = demo_report.workloads[0].dots
+    families = list(dict.fromkeys(d.family for d in dots))
+    assert families == ["processes", "threads"]
+    top = [d for d in dots if d.cores == 2]
+    processes = [d.speedup for d in top if d.family == "processes"]
+    assert processes == sorted(processes, reverse=True)
+    assert {(d.strategy, d.mode) for d in dots if d.recommended} == {("pool-async", "warm")}
+
+
+def test_family_comes_from_the_strategy_flags():
+    assert (why.family("pool-map"), why.family("threads (fork)"), why.family("dask-threads")) == \
+        ("processes", "threads", "threads")
+    assert why.family("no-such-strategy") == "other"
+
+
+def test_time_split_bars_add_up_to_the_cycle_and_mark_the_bound(demo_report):
+    splits = {s.strategy: s for s in demo_report.workloads[0].splits}
+    assert len(splits) == 8 and all(s.mode == "warm" for s in splits.values())
+    pool_map = splits["pool-map"]
+    names = [name for name, _ in pool_map.parts]
+    assert names == ["work", "overhead", "waiting", "idle", "start-up"]
+    assert pool_map.bound_s is not None and pool_map.bound_s > 0.5  # one cycle of 1 s serial at < x2
+    assert 'alt="Where the time of fib went per strategy at 2 cores' in render.render(demo_report)
+
+
+def test_a_negative_start_up_is_left_out_of_the_bar_and_said():
+    results = accounted_results()
+    for result in results.cases:
+        if result.case.strategy == "pool-map" and result.case.mode == "cold":
+            object.__setattr__(result, "values", tuple(v * 0.5 for v in result.values))
+    split = next(s for s in model.build(results).workloads[0].splits if s.strategy == "pool-map")
+    assert "start-up" not in dict(split.parts) and "faster than warm (noise)" in split.startup_note
+
+
+def test_old_files_say_why_there_is_no_time_split(small_run_path):
+    from bench import storage
+
+    html = render.render(model.build(storage.load(small_run_path)))
+    assert "Where the time went is not shown: no CPU time of the workers recorded" in html
+
+
+def test_verdict_names_the_loss_and_the_bound(demo_report, demo_html):
+    fib = demo_report.verdicts[0]
+    assert fib.recommends and "Largest loss" in fib.why and "Task sizes" in fib.why
+    assert '<td class="best">pool-async</td>' in demo_html
+
+
+def test_stay_serial_is_not_bolded_as_a_best_strategy():
+    results = make_results([make_result(SERIAL, strategy="serial", workers=1),
+                            make_result(scaled(SERIAL, 2.0), strategy="threads")])
+    html = render.render(model.build(results))
+    verdict = re.search(r'<table class="verdict">(.*?)</table>', html, re.DOTALL).group(1)
+    assert "Stay serial" in verdict and 'class="best"' not in verdict and "closest:" in verdict
+
+
+def test_unidentifiable_models_collapse_to_one_line(small_run_path):
+    from bench import storage
+
+    report = model.build(storage.load(small_run_path))
+    assert "cannot be identified from p = 1, 2" in report.unidentified
+    shown = sum(len(w.shown_fits) for w in report.workloads)
+    assert report.unidentified.startswith(f"{sum(len(w.fits) for w in report.workloads) - shown} of ")
+
+
+def test_headings_name_the_interpreter_only_when_there_are_several():
+    one = [Instance("fib", "n=1", "3.12 (GIL enabled)"), Instance("sleep", "n=1", "3.12 (GIL enabled)")]
+    assert list(labels(one).values()) == ["fib", "sleep"]
+    two = [Instance("fib", "n=1", "3.12 (GIL enabled)"), Instance("fib", "n=1", "3.13t (GIL disabled)")]
+    assert list(labels(two).values()) == ["fib [3.12 (GIL enabled)]", "fib [3.13t (GIL disabled)]"]
+
+
+def test_colour_bar_ticks_are_round_speedups():
+    assert nice_ticks(1 / 16, 2.0) == [0.1, 0.2, 0.5, 1.0, 2.0]
+    ticks = nice_ticks(0.0004, 8.0)
+    assert 1.0 in ticks and all(str(t).rstrip("0").rstrip(".") in {"0.001", "0.01", "0.1", "0.0005", "0.005",
+                                                                   "0.05", "0.5", "1", "2", "5"} for t in ticks)
+    assert len([t for t in ticks if t < 1]) <= 4
+
+
+def test_everything_shown_is_escaped():
+    nasty = '<img src=x onerror="alert(1)">'
+    results = make_results([make_result(SERIAL, workload=nasty, strategy="serial", workers=1),
+                            make_result(scaled(SERIAL, 0.6), workload=nasty, strategy="threads"),
+                            make_result(scaled(SERIAL, 0.7), workload=nasty, strategy=nasty)])
+    html = render.render(model.build(results))
+    assert nasty not in html and "&lt;img src=x onerror=" in html
