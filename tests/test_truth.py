@@ -5,9 +5,9 @@ from bench.demos.truth import Check, checks, sleep_truth
 
 
 def test_sleep_truths_match_hand_computed_rounds():
-    assert sleep_truth(10, 1, 2) == 2.0  # 5 rounds of one sleep
-    assert round(sleep_truth(10, 2, 2), 3) == 1.667  # 5 chunks of 2 -> 3 rounds of 2 sleeps
-    assert sleep_truth(8, 1, 4) == 4.0 and sleep_truth(3, 1, 2) == 1.5
+    assert sleep_truth(10, [1] * 10, 2) == 2.0  # 5 rounds of one sleep
+    assert round(sleep_truth(10, [2] * 5, 2), 3) == 1.667  # 5 chunks of 2 -> 3 rounds of 2 sleeps
+    assert sleep_truth(8, [1] * 8, 4) == 4.0 and sleep_truth(3, [1] * 3, 2) == 1.5
 
 
 def test_a_check_is_violated_only_when_the_whole_interval_is_outside():

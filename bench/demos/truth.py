@@ -13,8 +13,9 @@ truth is as wrong as one above it).  The truths:
 - ``8-equal``: 8 equal CPU tasks in a warm process pool on 2 idle cores: x1.6-2.0.
 - ``3-on-2``: 3 equal CPU tasks on 2 workers: never above x1.5; on idle cores in a warm
   process pool at least x1.3 (one worker runs two tasks, the other one).
-- ``sleep``: n equal sleeps dispatched in chunks of c to w workers take ceil(ceil(n/c)/w)
-  rounds of c sleeps: speed-up n / (rounds * c) exactly (per task: c = 1).  Warm cases
+- ``sleep``: n equal sleeps dispatched in chunks (each strategy's own ``dispatch``) to w
+  workers take the rounds of list scheduling: for chunks of c, ceil(ceil(n/c)/w) rounds of c
+  sleeps, speed-up n / (rounds * c) exactly (per task: c = 1).  Warm cases
   within 3 % below it (dispatch costs a little; nothing can make it faster); cold cases at most it.
 
 With ``--neighbour`` the truths that need idle cores (the floors of ``8-equal`` and ``3-on-2``)
@@ -64,32 +65,21 @@ class Check:
         return self.ci_high < self.low or self.ci_low > self.high
 
 
-def rounds(n: int, chunk: int, workers: int) -> int:
-    """Rounds of equal-duration chunks: ceil(chunks / workers)."""
-    return math.ceil(math.ceil(n / chunk) / workers)
+def sleep_truth(n: int, sizes: list[int], workers: int) -> float:
+    """Exact speed-up of n equal sleeps sent in chunks of ``sizes`` to ``workers`` workers.
+
+    Equal tasks make the task-size bound exact: the rounds of list scheduling, in order.
+    """
+    from bench.taskbound import schedule_speedup
+
+    return float(schedule_speedup([1.0] * n, sizes, workers) or 0.0)
 
 
-def sleep_truth(n: int, chunk: int, workers: int) -> float:
-    """Exact speed-up of n equal sleeps in chunks of ``chunk`` on ``workers`` workers."""
-    return n / (rounds(n, chunk, workers) * chunk)
-
-
-def chunk_size(strategy: str, n: int, workers: int) -> int | None:
-    """How many tasks the strategy hands a worker at once (None: not known, e.g. joblib-auto)."""
+def dispatch(strategy: str, n: int, workers: int) -> list[int] | None:
+    """The chunk sizes the strategy sends (None: decided at run time, e.g. joblib-auto)."""
     from bench import registry
-    from bench.strategies.base import pool_chunksize
 
-    cls = registry.get_strategy(strategy)
-    dispatch = getattr(cls, "dispatch", None)
-    if callable(dispatch):
-        sizes = dispatch(n, workers)
-        return max(sizes) if sizes else None
-    return pool_chunksize(n, workers) if strategy in CHUNKED else (1 if strategy in PER_TASK else None)
-
-
-CHUNKED = {"pool-map", "pool-map-async", "process-pool", "joblib", "joblib-threads", "loky", "mpire", "processes",
-           "ray", "dask-distributed"}
-PER_TASK = {"threads", "pool-async", "dask-threads", "dask-processes"}
+    return registry.get_strategy(strategy).dispatch(n, workers)
 
 
 def _uses_processes(strategy: str) -> bool:
@@ -128,10 +118,10 @@ def _fib_truths(row: dict[str, Any], n: int, cores: int, workers: int, warm: boo
 
 
 def _sleep_truths(strategy: str, n: int, workers: int, warm: bool) -> list[Truth]:
-    chunk = chunk_size(strategy, n, workers)
-    if chunk is None:
+    sizes = dispatch(strategy, n, workers)
+    if not sizes:
         return []
-    exact = sleep_truth(n, chunk, workers)
+    exact = sleep_truth(n, sizes, workers)
     return [Truth("sleep", exact * (1 - SLEEP_SLACK) if warm else 0.0, exact)]
 
 
