@@ -51,7 +51,7 @@ def _numbers(value: int | Sequence[int] | None) -> str | None:
 
 def run_argv(entry: str, name: str, output: Path, *, strategies: Any = None, cores: Any = None,
              workers: Any = None, modes: Any = MODES, profile: str = "quick", timeout: float = 120.0,
-             calibrate: bool = False) -> list[str]:
+             calibrate: bool = False, strategy_modules: Sequence[str] = ()) -> list[str]:
     """The ``bench run`` arguments for one function workload."""
     if profile not in PROFILES:
         raise BenchError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
@@ -60,6 +60,7 @@ def run_argv(entry: str, name: str, output: Path, *, strategies: Any = None, cor
     options = {"--strategies": _names(strategies, "strategies"), "--cores": _numbers(cores),
                "--workers": _numbers(workers)}
     argv += [item for option, value in options.items() if value is not None for item in (option, value)]
+    argv += [item for module in strategy_modules for item in ("--strategy-module", module)]
     return argv if calibrate else [*argv, "--no-calibrate"]
 
 
@@ -102,12 +103,13 @@ def run(task: Callable[[Any], Any], inputs: Sequence[Any], *, strategies: str | 
         cores: int | Sequence[int] | None = None, workers: int | Sequence[int] | None = None,
         modes: str | Sequence[str] = MODES, profile: str = "quick", name: str | None = None,
         bound: str = "cpu", timeout: float = 120.0, output: str | Path | None = None,
-        calibrate: bool = False) -> "Results":
+        calibrate: bool = False, strategy_modules: Sequence[str] = ()) -> "Results":
     """Measure ``task`` mapped over ``inputs`` with each strategy at each core count.
 
     Works for functions defined in ``__main__`` or a notebook cell (sent by
     value with cloudpickle).  ``strategies``/``cores``/``workers``/``modes``
-    default as in ``bench run``; ``bound`` is one of ``bench.model.BOUNDS``.
+    default as in ``bench run``; ``bound`` is one of ``bench.model.BOUNDS``;
+    ``strategy_modules`` are importable modules of extra strategies (``STRATEGIES``).
     Writes nothing unless ``output`` is given.  Raises BenchError with one line
     for bad input: a task that is not callable, inputs that are not a list, a
     task that cannot be sent to the case processes, results that cannot be compared.
@@ -117,7 +119,8 @@ def run(task: Callable[[Any], Any], inputs: Sequence[Any], *, strategies: str | 
         entry = function_workload.pickle_entry(workload, Path(scratch) / "task.pkl")
         path = Path(scratch) / "results.json"
         _run_child(run_argv(entry, workload.name, path, strategies=strategies, cores=cores, workers=workers,
-                            modes=modes, profile=profile, timeout=timeout, calibrate=calibrate), scratch)
+                            modes=modes, profile=profile, timeout=timeout, calibrate=calibrate,
+                            strategy_modules=strategy_modules), scratch)
         results = Results(storage.load(path))
     results.raise_if_incomparable()
     if output is not None:

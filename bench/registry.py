@@ -112,8 +112,16 @@ def checked_strategy(cls: Any, where: str) -> type[Strategy]:
         return cls
     from bench.strategies.base import StrategyBase
 
+    own_init = cls.__init__
+
+    def __init__(self: Any, options: Any) -> None:  # StrategyBase's members rely on these two
+        self.options, self.workers = options, options.workers
+        if own_init is not object.__init__:
+            own_init(self, options)
+
     # cls first: its own members win, StrategyBase only fills the gaps
-    return type(cls.__name__, (cls, StrategyBase), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return type(cls.__name__, (cls, StrategyBase), {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                                    "__init__": __init__})
 
 
 def _resolve(target: str | Callable[[], Any]) -> Any:
