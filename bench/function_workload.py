@@ -184,7 +184,8 @@ def check_comparable(results: Sequence[Any]) -> None:
 
 def pickle_entry(workload: FunctionWorkload, path: Path) -> str:
     """Write the workload by value to ``path``; the entry that loads it again."""
-    payload = _dumps_by_value(workload, "task or its inputs")
+    _dumps_by_value(workload.func, "task")  # first alone: the error then names what failed
+    payload = _dumps_by_value(workload, "inputs")
     path.write_bytes(payload)
     return ENTRY_PREFIX + json.dumps({"pickle": str(path)})
 
