@@ -13,6 +13,7 @@ omits of the required ones is refused at registration, in one line naming them.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any, Callable
 
 from bench import function_workload
@@ -145,7 +146,7 @@ def _load_entry_points() -> None:
 
 def register_workload(name: str, target: str | Callable[[], Workload] | Workload) -> None:
     """Register an import path, a factory, or a workload object (checked now)."""
-    if not isinstance(target, (str, type)) and hasattr(target, "make_tasks"):
+    if not isinstance(target, (str, type)) and not inspect.isroutine(target):  # the workload object itself
         found = checked_workload(target, f"workload {name!r}")
         target = lambda: found  # noqa: E731
     _workloads[name] = target
