@@ -42,7 +42,7 @@ def measure(task: Callable[[Any], Any], inputs: Sequence[Any], args: argparse.Na
                "speedup_ci_high", "ok"]
     print(results.table()[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     verdict = results.verdict().iloc[0]
-    print(f"harness: at {verdict['cores']} cores best {verdict['strategy']} x{verdict['workers']} "
+    print(f"harness: at {int(verdict['cores'])} cores best {verdict['strategy']} x{int(verdict['workers'])} "
           f"({verdict['mode']}): x{verdict['speedup']:.2f} "
           f"[{verdict['speedup_ci_low']:.2f}, {verdict['speedup_ci_high']:.2f}]; {verdict['reading']}")
     return results

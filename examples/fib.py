@@ -1,7 +1,7 @@
-"""The fib experiment: naive recursive fib(n) for every n in range(0, k) (default k=27).
+"""The fib experiment: naive recursive fib(n) for every n in range(0, k) (default k=29).
 
-    .venv/bin/python -m examples.fib [--k 27]
-    FIB_K=27 .venv/bin/bench run --task examples.fib:fib --inputs examples.fib:make_inputs \\
+    .venv/bin/python -m examples.fib [--k 29]
+    FIB_K=29 .venv/bin/bench run --task examples.fib:fib --inputs examples.fib:make_inputs \\
         --strategies threads,pool-map,pool-async --cores 1,2 --modes warm
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ def fib(n: int) -> int:
 
 
 def make_inputs(k: int | None = None) -> list[int]:
-    return list(range(0, int(env_number("FIB_K", 27)) if k is None else k))
+    return list(range(0, int(env_number("FIB_K", 29)) if k is None else k))
 
 
 def largest_share(k: int) -> float:
@@ -35,7 +35,7 @@ def naive(inputs: list[int]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--k", type=int, default=27, help="inputs are range(0, k)")
+    p.add_argument("--k", type=int, default=29, help="inputs are range(0, k)")
     args = p.parse_args(argv)
     inputs = make_inputs(args.k)
     print(naive(inputs))

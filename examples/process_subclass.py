@@ -3,8 +3,8 @@
 A strategy plug-in that follows the protocol without inheriting bench's base
 classes (only ``name`` and ``map`` are required; see README "Writing a workload").
 
-    .venv/bin/python -m examples.process_subclass [--k 27]
-    FIB_K=27 .venv/bin/bench run --strategy-module examples.process_subclass \\
+    .venv/bin/python -m examples.process_subclass [--k 29]
+    FIB_K=29 .venv/bin/bench run --strategy-module examples.process_subclass \\
         --strategies process-subclass,pool-map --task examples.fib:fib --inputs examples.fib:make_inputs \\
         --cores 1,2 --modes cold
 """
@@ -70,7 +70,7 @@ def naive(inputs: list[int]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--k", type=int, default=27, help="fib over range(0, k)")
+    p.add_argument("--k", type=int, default=29, help="fib over range(0, k)")
     args = p.parse_args(argv)
     inputs = make_inputs(args.k)
     print(naive(inputs))
