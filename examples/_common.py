@@ -37,7 +37,8 @@ def parser(description: str) -> argparse.ArgumentParser:
 def measure(task: Callable[[Any], Any], inputs: Sequence[Any], args: argparse.Namespace, **options: Any) -> bench.Results:
     """The harness's answer, printed as its verdict table."""
     cores = [int(c) for c in args.cores.split(",")]
-    results = bench.run(task, inputs, cores=cores, output=args.output, **options)
+    # calibrate: a few seconds that say what this machine gives at each core count right now
+    results = bench.run(task, inputs, cores=cores, output=args.output, calibrate=True, **options)
     columns = ["strategy", "cores", "workers", "mode", "median_s", "speedup", "speedup_ci_low",
                "speedup_ci_high", "ok"]
     print(results.table()[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -45,4 +46,15 @@ def measure(task: Callable[[Any], Any], inputs: Sequence[Any], args: argparse.Na
     print(f"harness: at {int(verdict['cores'])} cores best {verdict['strategy']} x{int(verdict['workers'])} "
           f"({verdict['mode']}): x{verdict['speedup']:.2f} "
           f"[{verdict['speedup_ci_low']:.2f}, {verdict['speedup_ci_high']:.2f}]; {verdict['reading']}")
+    print(ceiling_line(results.table()))
     return results
+
+
+def ceiling_line(table: Any) -> str:
+    """What the machine itself allowed at the most cores (the run's calibration), if known."""
+    top = table[(table["cores"] == table["cores"].max()) & (table["strategy"] != "serial")]
+    known = top.dropna(subset=["ceiling"])
+    if known.empty:
+        return "machine: no ceiling for this bound (io-latency: the analytic ideal applies)"
+    row = known.iloc[0]
+    return f"machine: {row['ceiling_kind']} ceiling at {int(row['cores'])} cores x{row['ceiling']:.2f}"

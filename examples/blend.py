@@ -1,7 +1,7 @@
 """The joblib blend loop: addWeighted of each of 14 images of a folder with an overlay (generated).
 
-    .venv/bin/python -m examples.blend [--size 384]
-    BLEND_SIZE=384 .venv/bin/bench run --task examples.blend:blend_file --inputs examples.blend:make_inputs \\
+    .venv/bin/python -m examples.blend [--size 768]
+    BLEND_SIZE=768 .venv/bin/bench run --task examples.blend:blend_file --inputs examples.blend:make_inputs \\
         --bound memory --strategies joblib,threads --cores 1,2 --modes cold,warm
 
 The images are written once as .npy files under the temporary directory; each
@@ -40,7 +40,7 @@ def make_images(size: int, folder: Path) -> list[str]:
 
 
 def make_inputs(size: int | None = None) -> list[str]:
-    size = int(env_number("BLEND_SIZE", 384)) if size is None else size
+    size = int(env_number("BLEND_SIZE", 768)) if size is None else size
     return make_images(size, Path(tempfile.gettempdir()) / f"bench-examples-blend-{size}")
 
 
@@ -55,7 +55,7 @@ def naive(paths: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=384, help="image side in pixels")
+    p.add_argument("--size", type=int, default=768, help="image side in pixels")
     args = p.parse_args(argv)
     paths = make_inputs(args.size)
     print(naive(paths))
