@@ -203,8 +203,7 @@ def load_entry(entry: str) -> FunctionWorkload:
     """The workload an entry describes (in the case process, or to validate it up front)."""
     spec = json.loads(entry[len(ENTRY_PREFIX):])
     if "pickle" in spec:
-        workload = _cloudpickle().loads(Path(spec["pickle"]).read_bytes())
-        return workload
+        return _cloudpickle().loads(Path(spec["pickle"]).read_bytes())
     task = check_task(resolve_reference(spec["task"], "--task"))
     return FunctionWorkload(task, read_inputs(spec["inputs"]), spec.get("name"), spec.get("bound") or "cpu")
 
