@@ -191,7 +191,11 @@ class Results:
         """``bench compare SELF OTHER``: self is the base; options as ``bench.compare.CompareOptions``."""
         from bench.compare import CompareOptions, compare
 
-        return compare(self.results, other.results, CompareOptions(**options))
+        try:
+            chosen = CompareOptions(**options)
+        except (TypeError, ValueError) as exc:
+            raise BenchError(f"compare: {exc}") from None
+        return compare(self.results, other.results, chosen)
 
     def save(self, path: str | Path) -> Path:
         """Write a pyperf-compatible results file (atomically)."""

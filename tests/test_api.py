@@ -13,13 +13,22 @@ import pytest
 import bench
 from bench.model import BenchError
 
-_PR_GET_CHILD_SUBREAPER = 37
+_PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37
 
 
 def subreaper() -> int:
     value = ctypes.c_int(0)
     ctypes.CDLL(None).prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(value), 0, 0, 0)
     return value.value
+
+
+@pytest.fixture
+def not_a_subreaper():
+    """In-process runs of other tests may have left this process a subreaper: start from 'not'."""
+    before = subreaper()
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+    yield
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, before, 0, 0, 0)
 
 
 def test_public_names():
@@ -37,7 +46,7 @@ def quiet_tmp(tmp_path, monkeypatch):
     return work, temp
 
 
-def test_run_a_local_function_with_no_side_effects(quiet_tmp, no_leaked_processes):
+def test_run_a_local_function_with_no_side_effects(quiet_tmp, not_a_subreaper, no_leaked_processes):
     offset = 3
 
     def shifted(x: int) -> int:  # a closure: only by value can it reach the workers
