@@ -22,7 +22,8 @@ def test_blend_reads_generated_images(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
-def test_ocr_reads_a_generated_page(tmp_path):
+def test_ocr_reads_a_generated_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")  # the task sets it when unset: keep it from leaking into other tests
     [path] = ocr.make_pages(1, tmp_path)
     assert "".join(ocr.ocr(path).split())[:10] == "".join(ocr.page_truth(0, ocr.LINES, ocr.WORDS).split())[:10]
 
