@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
-import os
 import subprocess
 import sys
 import tempfile
