@@ -1,0 +1,35 @@
+"""scaling-bench: how does your Python code scale across cores?
+
+The public Python API (pyperf's convention: a small API re-exported here, the
+modules behind it private)::
+
+    import bench
+    results = bench.run(work, inputs, strategies="threads,pool-map", cores=[1, 2])
+    results.verdict()            # which strategy, how many workers, what speed-up
+    results.table()              # the tidy table (pandas)
+    results.report("run.html")   # the HTML report
+    results.save("run.json"); bench.load("run.json").compare(results)
+
+Names are loaded on first use, so ``import bench`` stays cheap for the case
+processes, which import this package too.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["run", "load", "Results", "BenchError", "BOUNDS", "MODES"]
+
+_WHERE = {"run": "bench.api", "load": "bench.api", "Results": "bench.api",
+          "BenchError": "bench.model", "BOUNDS": "bench.model", "MODES": "bench.model"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'bench' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_WHERE[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -4,13 +4,20 @@ Built-ins are registered lazily by import path (joblib's trick) so that
 `bench list` does not import dask just to print a name.  Third parties plug in
 through the entry-point groups ``bench.workloads`` and ``bench.strategies``, or
 at run time with ``--workload-module pkg.mod``.
+
+The plugin contract (README, "Writing a workload"): a workload or strategy is
+any object of the right shape, base classes optional.  What it omits of the
+optional members is filled in from ``WorkloadBase`` / ``StrategyBase``; what it
+omits of the required ones is refused at registration, in one line naming them.
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any, Callable
 
-from bench.model import BenchError, Strategy, Workload
+from bench import function_workload
+from bench.model import BOUNDS, BenchError, Strategy, Workload, WorkloadBase
 
 BUILTIN_WORKLOADS: dict[str, str] = {
     "sleep": "workloads.sleep:WORKLOAD",
@@ -52,6 +59,72 @@ _strategies: dict[str, str | Callable[[], Any]] = dict(BUILTIN_STRATEGIES)
 _entry_points_loaded = False
 
 
+#: what a workload must define itself; everything else has a default (WorkloadBase's)
+REQUIRED_WORKLOAD = ("name", "bound", "task", "make_tasks")
+OPTIONAL_WORKLOAD = ("summary", "params", "parallel_env", "preload", "unavailable_reason", "summarize",
+                     "ideal_seconds")
+#: what a strategy class must define itself; the rest comes from StrategyBase
+REQUIRED_STRATEGY = ("name", "map")
+OPTIONAL_STRATEGY = ("summary", "uses_processes", "needs_pickle", "requires", "preload", "start", "close",
+                     "describe", "unavailable_reason", "honours_start_method")
+_WORKLOAD_DEFAULTS = WorkloadBase()
+
+
+def _missing(obj: Any, members: tuple[str, ...]) -> list[str]:
+    return [member for member in members if getattr(obj, member, None) in (None, "")]
+
+
+class CompletedWorkload:
+    """A plugin workload that omits optional members, with WorkloadBase's defaults for them."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, attr: str) -> Any:
+        try:
+            return getattr(self._inner, attr)
+        except AttributeError:
+            return getattr(_WORKLOAD_DEFAULTS, attr)
+
+
+def checked_workload(workload: Any, where: str) -> Workload:
+    """The workload, completed with defaults; BenchError naming what is missing or a bad bound."""
+    missing = _missing(workload, REQUIRED_WORKLOAD)
+    label = getattr(workload, "name", None) or type(workload).__name__
+    if missing:
+        raise BenchError(f"{where}: workload {label!r} is missing {', '.join(missing)} (required: "
+                         f"{', '.join(REQUIRED_WORKLOAD)})")
+    if workload.bound not in BOUNDS:
+        raise BenchError(f"{where}: workload {label!r} has bound {workload.bound!r}; known: {', '.join(BOUNDS)}")
+    if all(hasattr(workload, member) for member in OPTIONAL_WORKLOAD):
+        return workload
+    return CompletedWorkload(workload)  # type: ignore[return-value]
+
+
+def checked_strategy(cls: Any, where: str) -> type[Strategy]:
+    """The strategy class, with StrategyBase's defaults under what it omits; BenchError if unusable."""
+    if not isinstance(cls, type):
+        raise BenchError(f"{where}: {cls!r} is not a strategy class")
+    missing = _missing(cls, REQUIRED_STRATEGY)
+    if missing:
+        raise BenchError(f"{where}: strategy {getattr(cls, 'name', '') or cls.__name__!r} is missing "
+                         f"{', '.join(missing)} (required: {', '.join(REQUIRED_STRATEGY)})")
+    if all(hasattr(cls, member) for member in OPTIONAL_STRATEGY):
+        return cls
+    from bench.strategies.base import StrategyBase
+
+    own_init = cls.__init__
+
+    def __init__(self: Any, options: Any) -> None:  # StrategyBase's members rely on these two
+        self.options, self.workers = options, options.workers
+        if own_init is not object.__init__:
+            own_init(self, options)
+
+    # cls first: its own members win, StrategyBase only fills the gaps
+    return type(cls.__name__, (cls, StrategyBase), {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                                    "__init__": __init__})
+
+
 def _resolve(target: str | Callable[[], Any]) -> Any:
     if callable(target):
         return target()
@@ -71,11 +144,19 @@ def _load_entry_points() -> None:
             table.setdefault(entry.name, entry.value.replace(" ", ""))
 
 
-def register_workload(name: str, target: str | Callable[[], Workload]) -> None:
+def register_workload(name: str, target: str | Callable[[], Workload] | Workload) -> None:
+    """Register an import path, a factory, or a workload object (checked now)."""
+    if not isinstance(target, (str, type)) and not inspect.isroutine(target):  # the workload object itself
+        found = checked_workload(target, f"workload {name!r}")
+        target = lambda: found  # noqa: E731
     _workloads[name] = target
 
 
 def register_strategy(name: str, target: str | Callable[[], type]) -> None:
+    """Register an import path, a factory, or a strategy class (checked now)."""
+    if isinstance(target, type):
+        found = checked_strategy(target, f"strategy {name!r}")
+        target = lambda: found  # noqa: E731
     _strategies[name] = target
 
 
@@ -98,7 +179,7 @@ def get_workload(name: str) -> Workload:
         _load_entry_points()
     if name not in _workloads:
         raise _unknown("workload", name, workload_names())
-    return _resolve(_workloads[name])
+    return checked_workload(_resolve(_workloads[name]), f"workload {name!r}")
 
 
 def get_strategy(name: str) -> type[Strategy]:
@@ -106,15 +187,17 @@ def get_strategy(name: str) -> type[Strategy]:
         _load_entry_points()
     if name not in _strategies:
         raise _unknown("strategy", name, strategy_names())
-    return _resolve(_strategies[name])
+    return checked_strategy(_resolve(_strategies[name]), f"strategy {name!r}")
 
 
 def _plugin_exports(module_name: str, kind: str, many: str, one: str) -> list[object]:
     """Import a user module and return what it exposes as ``many`` (a sequence) and ``one``."""
+    function_workload.cwd_on_path()  # as `python -m` does; the installed `bench` script does not
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import failure is the user's input problem
-        raise BenchError(f"cannot import {kind} module {module_name!r}: {type(exc).__name__}: {exc}") from None
+        raise BenchError(f"cannot import {kind} module {module_name!r}: {type(exc).__name__}: {exc} "
+                         f"({function_workload.where_looked()})") from None
     found = list(getattr(module, many, ()))
     if hasattr(module, one):
         found.append(getattr(module, one))
@@ -127,23 +210,23 @@ def import_workload_module(module_name: str) -> list[str]:
     """Register the workloads a user module exposes; return their names.
 
     The module exposes ``WORKLOADS`` (a sequence) or ``WORKLOAD`` (one object),
-    each following the Workload protocol.
+    each following the Workload protocol.  A ``bench-function:`` entry instead
+    describes a plain function and its inputs (``bench.function_workload``).
     """
-    names = []
-    for index, workload in enumerate(_plugin_exports(module_name, "workload", "WORKLOADS", "WORKLOAD")):
-        if not isinstance(workload, Workload):
-            raise BenchError(f"{module_name}: workload #{index} does not follow the Workload protocol")
+    if function_workload.is_entry(module_name):
+        found = [function_workload.load_entry(module_name)]
+    else:
+        found = _plugin_exports(module_name, "workload", "WORKLOADS", "WORKLOAD")
+    workloads = [checked_workload(workload, module_name) for workload in found]  # all checked before any registers
+    for workload in workloads:
         register_workload(workload.name, lambda found_workload=workload: found_workload)
-        names.append(workload.name)
-    return names
+    return [workload.name for workload in workloads]
 
 
 def import_strategy_module(module_name: str) -> list[str]:
     """Register the strategy classes a user module exposes (``STRATEGIES`` or ``STRATEGY``)."""
-    names = []
-    for cls in _plugin_exports(module_name, "strategy", "STRATEGIES", "STRATEGY"):
-        if not (isinstance(cls, type) and getattr(cls, "name", "") and callable(getattr(cls, "map", None))):
-            raise BenchError(f"{module_name}: {cls!r} is not a strategy class with a name and a map method")
+    classes = [checked_strategy(cls, module_name)
+               for cls in _plugin_exports(module_name, "strategy", "STRATEGIES", "STRATEGY")]
+    for cls in classes:
         register_strategy(cls.name, lambda found_class=cls: found_class)
-        names.append(cls.name)
-    return names
+    return [cls.name for cls in classes]

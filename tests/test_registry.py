@@ -1,10 +1,11 @@
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from bench import registry
-from bench.model import BenchError, Strategy, Workload
+from bench.model import BenchError, Strategy, StrategyOptions, Workload
 
 
 def test_every_builtin_workload_follows_the_protocol():
@@ -73,3 +74,72 @@ def test_broken_user_module_is_a_clean_error(user_module):
         registry.import_workload_module("empty_workloads")
     with pytest.raises(BenchError, match="cannot import workload module 'no_such_mod_xyz'"):
         registry.import_workload_module("no_such_mod_xyz")
+
+
+# ---------------------------------------------------------------- the plugin contract
+
+@pytest.fixture
+def protocol_only(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "plugins"))
+    yield
+    sys.modules.pop("protocol_only", None)
+
+
+def test_protocol_conforming_classes_register_without_the_base_classes(protocol_only):
+    assert registry.import_workload_module("protocol_only") == ["triples"]
+    assert registry.import_strategy_module("protocol_only") == ["two-threads"]
+    workload = registry.get_workload("triples")
+    assert isinstance(workload, Workload)
+    assert (workload.summary, workload.params, dict(workload.parallel_env)) == ("", (), {})
+    assert workload.unavailable_reason() is None and workload.ideal_seconds({}, 2) is None
+    assert workload.summarize({}, [1]) == {}
+    cls = registry.get_strategy("two-threads")
+    strategy = cls(StrategyOptions(workers=2))
+    strategy.start()
+    assert strategy.map(workload.task, workload.make_tasks({})) == [3 * x for x in range(20)]
+    strategy.close()
+    assert (cls.uses_processes, cls.needs_pickle, cls.unavailable_reason(), strategy.describe()) == (False, False, None, {})
+    assert strategy.size == 2 and cls.__module__ == "protocol_only"
+
+
+class _NoTask:
+    name, bound = "no-task", "cpu"
+
+
+class _BadBound:
+    name, bound = "bad-bound", "disk"
+    task = staticmethod(abs)
+
+    def make_tasks(self, params):
+        return [1]
+
+
+class _NoMap:
+    name = "no-map"
+
+
+def test_missing_required_members_are_refused_in_one_line_naming_them():
+    with pytest.raises(BenchError, match=r"workload 'no-task' is missing task, make_tasks \(required: name, bound"):
+        registry.register_workload("no-task", _NoTask())
+    with pytest.raises(BenchError, match=r"strategy 'no-map' is missing map \(required: name, map\)"):
+        registry.register_strategy("no-map", _NoMap)
+    assert "no-task" not in registry.workload_names() and "no-map" not in registry.strategy_names()
+
+
+def test_a_bound_must_be_a_known_one():
+    with pytest.raises(BenchError, match="has bound 'disk'; known: cpu, memory, io-latency, external-process"):
+        registry.register_workload("bad-bound", _BadBound())
+
+
+def test_a_plugin_module_is_looked_for_in_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "cwd_plugin_xyz.py").write_text("from protocol_only import Triples\nclass T(Triples):\n"
+                                                "    name = 'cwd-triples'\nWORKLOAD = T()\n")
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "plugins"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    try:
+        assert registry.import_workload_module("cwd_plugin_xyz") == ["cwd-triples"]
+    finally:
+        sys.modules.pop("cwd_plugin_xyz", None)
+    with pytest.raises(BenchError, match=f"looked in the current folder {tmp_path}"):
+        registry.import_workload_module("not_here_xyz")

@@ -53,6 +53,11 @@ def add_parser(subparsers: Any) -> None:
                    help="skip the brief machine calibration (CPU and bandwidth ceilings) before the matrix "
                         "(also: BENCH_NO_CALIBRATE=1)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any case failed")
+    p.add_argument("--task", metavar="MODULE:FUNCTION", help="measure this function as a workload (with --inputs)")
+    p.add_argument("--inputs", metavar="MODULE:FUNCTION|FILE",
+                   help="the task's inputs: a function returning a list, a JSON list file or a text file (one per line)")
+    p.add_argument("--bound", help="what limits the task: cpu (default), memory, io-latency, external-process")
+    p.add_argument("--name", help="the task's workload name (default: the function's name)")
     p.set_defaults(func=run)
 
 
@@ -218,6 +223,12 @@ def _prepare(args: argparse.Namespace) -> tuple[MatrixSpec, storage.ResultSet, P
         args.scheduler = results.config.get("scheduler")
         args.no_thread_limits = not results.config.get("thread_limits", True)
         return spec_from_config(results.config), results, Path(args.resume)
+    if args.task or args.inputs or args.bound or args.name:  # bench.api: a plain function as a workload
+        from bench.api import task_entry
+
+        entry, name = task_entry(args.task, args.inputs, args.name, args.bound)
+        args.workload_module = [*args.workload_module, entry]
+        args.workloads = f"{args.workloads},{name}" if args.workloads else name
     import_plugins(args.workload_module, args.strategy_module)
     spec, skipped = spec_from_args(args)
     results = storage.ResultSet(metadata=machine_metadata(), config=spec_to_config(spec, args), skipped=skipped)
@@ -250,12 +261,20 @@ def run(args: argparse.Namespace) -> int:
             _calibrate(args, spec, results, settings)
             Runner(settings, workloads, results).run(cases)
             _calibrate_end(results, spec, settings)
+        _raise_if_incomparable(results)
     except KeyboardInterrupt:
         storage.save(results, output)
         print(f"bench: interrupted; {len(results.cases)} measured cases kept in {output} "
               f"(continue with: bench run --resume {output})", file=sys.stderr)
         return 130
     return _summarise(results, output, args.strict)
+
+
+def _raise_if_incomparable(results: storage.ResultSet) -> None:
+    """A task whose results cannot be fingerprinted is bad input (exit 2), not a failed case."""
+    from bench.api import Results
+
+    Results(results).raise_if_incomparable()
 
 
 def _calibrate(args: argparse.Namespace, spec: MatrixSpec, results: storage.ResultSet,

@@ -1,0 +1,270 @@
+"""A plain function and a list of inputs as a workload ("bring your own function").
+
+Case processes are fresh processes, so the function and its inputs must reach
+them.  Two ways, both written as one *workload-module entry* (the string the
+runner already hands every case process, see ``registry.import_workload_module``):
+
+- by reference, ``bench-function:{"task": "pkg.mod:func", "inputs": ...}``: the
+  case process imports the names again (what ``bench run --task`` stores, so a
+  results file can be resumed);
+- by value, ``bench-function:{"pickle": "/path/task.pkl"}``: the workload
+  cloudpickled to a file (what ``bench.run(func, inputs)`` uses, so functions
+  defined in ``__main__`` or a notebook cell work).
+
+Inside the case, process strategies pickle the task with the standard pickle;
+a function that pickle can only send by a reference the workers cannot follow
+(``__main__``, a lambda) is wrapped in :class:`ByValue`, which carries it as
+cloudpickle bytes and unpickles each distinct function once per worker.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pickle
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from bench.model import BOUNDS, BenchError, Params, WorkloadBase
+
+#: prefix of a workload-module entry that describes a function workload
+ENTRY_PREFIX = "bench-function:"
+#: the start of the one-line error a case reports when results cannot be fingerprinted
+INCOMPARABLE = "results of the task cannot be compared with serial"
+_INPUT_SEQUENCES = (list, tuple, range)
+
+
+# ------------------------------------------------------------ validation (pure)
+
+def check_task(task: Any) -> Callable[[Any], Any]:
+    """A task must be callable; say so in one line otherwise."""
+    if not callable(task):
+        raise BenchError(f"task {task!r} is not callable; pass a function that takes one input")
+    return task
+
+
+def check_inputs(inputs: Any) -> list[Any]:
+    """Inputs must be a list (a tuple or range is accepted): every strategy maps over the same items."""
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, _INPUT_SEQUENCES):
+        raise BenchError(f"inputs must be a list, got {type(inputs).__name__}; pass list(...) of the inputs")
+    if len(inputs) == 0:
+        raise BenchError("inputs is an empty list: there is nothing to measure")
+    return list(inputs)
+
+
+def check_bound(bound: str) -> str:
+    """A bound picks the machine ceiling a speed-up is judged against, so only known ones."""
+    if bound not in BOUNDS:
+        raise BenchError(f"unknown bound {bound!r}; known: {', '.join(BOUNDS)}")
+    return bound
+
+
+def workload_name(task: Callable[..., Any], name: str | None) -> str:
+    """The given name, else the function's, reduced to what a case key and --set accept."""
+    raw = name if name is not None else getattr(task, "__name__", "") or "task"
+    cleaned = re.sub(r"[^\w-]", "", raw).lstrip("-") or "task"
+    if name is not None and cleaned != name:
+        raise BenchError(f"workload name {name!r} may only use letters, digits, '_' and '-'")
+    return cleaned
+
+
+# ------------------------------------------------------------ carrying a function by value
+
+_loaded: dict[bytes, "ByValue"] = {}
+
+
+def _cloudpickle() -> Any:
+    import cloudpickle  # a dependency; imported late: only function workloads need it
+
+    return cloudpickle
+
+
+def _dumps_by_value(obj: Any, what: str) -> bytes:
+    """cloudpickle bytes, or a BenchError that says what to do instead."""
+    try:
+        return _cloudpickle().dumps(obj)
+    except Exception as exc:  # pickling errors come in many types (TypeError, PicklingError, ...)
+        raise BenchError(f"cannot send the {what} to the case processes, even by value with cloudpickle "
+                         f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); define it at "
+                         "module level in an importable module, or make it capture only picklable values") from None
+
+
+def _restore(payload: bytes) -> "ByValue":
+    """Unpickling side of :class:`ByValue`: one function object per payload and process."""
+    found = _loaded.get(payload)
+    if found is None:
+        found = _loaded[payload] = ByValue(_cloudpickle().loads(payload), payload)
+    return found
+
+
+class ByValue:
+    """A task function that the standard pickle carries by value (as cloudpickle bytes).
+
+    Process strategies pickle tasks with the standard pickle, which sends a
+    function as a name to import; a function from ``__main__`` or a notebook
+    cell has no such name in the workers.
+    """
+
+    def __init__(self, func: Callable[[Any], Any], payload: bytes | None = None) -> None:
+        self.func = func
+        self.payload = payload if payload is not None else _dumps_by_value(func, "task")
+        self.__name__ = getattr(func, "__name__", "task")
+
+    def __call__(self, item: Any) -> Any:
+        return self.func(item)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (self.payload,))
+
+
+def _importable_by_name(func: Callable[..., Any]) -> bool:
+    """True when the standard pickle can send the function as a name the workers can import."""
+    if getattr(func, "__module__", None) in (None, "__main__", "__mp_main__"):
+        return False
+    try:
+        pickle.dumps(func)
+    except Exception:
+        return False
+    return True
+
+
+def portable_task(func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The function itself when workers can import it (no overhead), else it wrapped by value."""
+    return func if _importable_by_name(func) else ByValue(func)
+
+
+# ------------------------------------------------------------ the workload
+
+class FunctionWorkload(WorkloadBase):
+    """Map one function over one fixed list of inputs; no parameters."""
+
+    params = ()
+
+    def __init__(self, task: Callable[[Any], Any], inputs: Sequence[Any], name: str | None = None,
+                 bound: str = "cpu") -> None:
+        self.func = check_task(task)
+        self.inputs = check_inputs(inputs)
+        self.name = workload_name(task, name)  # type: ignore[misc]
+        self.bound = check_bound(bound)  # type: ignore[misc]
+        self.summary = f"{getattr(task, '__qualname__', self.name)} over {len(self.inputs)} inputs"  # type: ignore[misc]
+        self._task: Callable[[Any], Any] | None = None
+
+    @property
+    def task(self) -> Callable[[Any], Any]:
+        if self._task is None:
+            self._task = portable_task(self.func)
+        return self._task
+
+    def make_tasks(self, params: Params) -> list[Any]:
+        return list(self.inputs)
+
+    def summarize(self, params: Params, results: Sequence[Any]) -> dict[str, float]:
+        """No metrics; but the serial case calls this before fingerprinting: check that first."""
+        check_comparable(results)
+        return {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_task": None}  # the wrapper is rebuilt where it is used
+
+
+def check_comparable(results: Sequence[Any]) -> None:
+    """Results are checked against serial by fingerprint; ones that cannot be fingerprinted are refused."""
+    from bench.equality import fingerprints
+
+    try:
+        fingerprints(results)
+    except Exception as exc:
+        raise BenchError(f"{INCOMPARABLE} ({type(exc).__name__}: {exc}); return plain values such as "
+                         "numbers, strings, tuples, lists, dicts or numpy arrays") from None
+
+
+# ------------------------------------------------------------ entries: how a case process finds it
+
+def pickle_entry(workload: FunctionWorkload, path: Path) -> str:
+    """Write the workload by value to ``path``; the entry that loads it again."""
+    _dumps_by_value(workload.func, "task")  # first alone: the error then names what failed
+    payload = _dumps_by_value(workload, "inputs")
+    path.write_bytes(payload)
+    return ENTRY_PREFIX + json.dumps({"pickle": str(path)})
+
+
+def reference_entry(task: str, inputs: str, name: str | None, bound: str) -> str:
+    """An entry that imports the task and its inputs again by name (or reads an inputs file)."""
+    return ENTRY_PREFIX + json.dumps({"task": task, "inputs": inputs, "name": name, "bound": bound})
+
+
+def is_entry(module_name: str) -> bool:
+    return module_name.startswith(ENTRY_PREFIX)
+
+
+def load_entry(entry: str) -> FunctionWorkload:
+    """The workload an entry describes (in the case process, or to validate it up front)."""
+    spec = json.loads(entry[len(ENTRY_PREFIX):])
+    if "pickle" in spec:
+        return _cloudpickle().loads(Path(spec["pickle"]).read_bytes())
+    task = check_task(resolve_reference(spec["task"], "--task"))
+    return FunctionWorkload(task, read_inputs(spec["inputs"]), spec.get("name"), spec.get("bound") or "cpu")
+
+
+# ------------------------------------------------------------ references and input files (I/O)
+
+def cwd_on_path() -> None:
+    """Make the current folder importable, as ``python -m`` does (the ``bench`` script does not)."""
+    here = os.getcwd()
+    if here not in sys.path and "" not in sys.path:
+        sys.path.insert(0, here)
+
+
+def where_looked() -> str:
+    """For import errors: the folders searched, current one first."""
+    shown = [p or os.getcwd() for p in sys.path[:4]]
+    return f"looked in the current folder {os.getcwd()} and sys.path ({', '.join(shown)}, ...)"
+
+
+def resolve_reference(reference: str, option: str) -> Any:
+    """``pkg.mod:name`` -> the object; one-line errors for a malformed or missing name."""
+    module_name, _, attr = reference.partition(":")
+    if not module_name or not attr:
+        raise BenchError(f"{option} wants MODULE:NAME (e.g. mypkg.work:process), got {reference!r}")
+    cwd_on_path()
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise BenchError(f"{option}: cannot import {module_name!r} ({type(exc).__name__}: {exc}); "
+                         f"{where_looked()}") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise BenchError(f"{option}: module {module_name!r} has no {attr!r}") from None
+
+
+def is_inputs_file(text: str) -> bool:
+    return text.endswith((".json", ".txt")) or os.path.isfile(text)
+
+
+def read_inputs(source: str) -> list[Any]:
+    """Inputs from a JSON list file, a text file (one input per line) or ``pkg.mod:make_inputs``."""
+    if not is_inputs_file(source):
+        make = resolve_reference(source, "--inputs")
+        return check_inputs(make() if callable(make) else make)
+    path = Path(source)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise BenchError(f"--inputs: cannot read {source!r} ({exc.strerror or exc})") from None
+    if path.suffix != ".json":
+        return check_inputs([line for line in text.splitlines() if line.strip()])
+    try:
+        return check_inputs(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"--inputs: {source!r} is not valid JSON ({exc})") from None
+
+
+def incomparable_error(errors: Sequence[str]) -> str | None:
+    """The comparability failure among case errors, without its exception-type prefix."""
+    for error in errors:
+        if INCOMPARABLE in error:
+            return error[error.index(INCOMPARABLE):]
+    return None

@@ -1,0 +1,48 @@
+"""The fib experiment: naive recursive fib(n) for every n in range(0, k) (default k=29).
+
+    .venv/bin/python -m examples.fib [--k 29]
+    FIB_K=29 .venv/bin/bench run --task examples.fib:fib --inputs examples.fib:make_inputs \\
+        --strategies threads,pool-map,pool-async --cores 1,2 --modes warm
+"""
+from __future__ import annotations
+
+from multiprocessing import Pool
+
+from examples._common import env_number, measure, naive_line, parser, timed
+
+
+def fib(n: int) -> int:
+    """Pure Python, holds the GIL: threads cannot help, processes can."""
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+def make_inputs(k: int | None = None) -> list[int]:
+    return list(range(0, int(env_number("FIB_K", 29)) if k is None else k))
+
+
+def largest_share(k: int) -> float:
+    """The bound set by task sizes: the largest task's share of all the work (fib's cost ~ fib(n))."""
+    costs = [fib(n + 1) for n in range(k)]
+    return max(costs) / sum(costs)
+
+
+def naive(inputs: list[int]) -> str:
+    serial = timed(lambda: [fib(n) for n in inputs])
+    with Pool(2) as pool:
+        parallel = timed(lambda: pool.map(fib, inputs))
+    return naive_line(serial, parallel, "Pool(2).map")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--k", type=int, default=29, help="inputs are range(0, k)")
+    args = p.parse_args(argv)
+    inputs = make_inputs(args.k)
+    print(naive(inputs))
+    print(f"task sizes: the largest task is {largest_share(args.k):.0%} of the work, "
+          f"so no strategy can beat x{1 / largest_share(args.k):.2f}")
+    measure(fib, inputs, args, strategies="threads,pool-map,pool-async", modes="warm")
+
+
+if __name__ == "__main__":
+    main()
