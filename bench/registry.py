@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from bench.model import BenchError, Strategy, Workload
+from bench.model import BOUNDS, BenchError, Strategy, Workload
 
 BUILTIN_WORKLOADS: dict[str, str] = {
     "sleep": "workloads.sleep:WORKLOAD",
@@ -98,7 +98,19 @@ def get_workload(name: str) -> Workload:
         _load_entry_points()
     if name not in _workloads:
         raise _unknown("workload", name, workload_names())
-    return _resolve(_workloads[name])
+    return check_workload(_resolve(_workloads[name]), f"workload {name!r}")
+
+
+def check_workload(workload: Any, where: str) -> Workload:
+    """A workload's name and bound, checked where it enters (its bound picks the ceiling it is judged by)."""
+    if not isinstance(workload, Workload):
+        raise BenchError(f"{where} does not follow the Workload protocol")
+    name = workload.name
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or any(c in name for c in ",/[]="):
+        raise BenchError(f"{where} has an unusable name {name!r} (non-empty, without spaces around or , / [ ] =)")
+    if workload.bound not in BOUNDS:
+        raise BenchError(f"{where} declares bound {workload.bound!r}; known: {', '.join(BOUNDS)}")
+    return workload
 
 
 def get_strategy(name: str) -> type[Strategy]:
@@ -131,8 +143,7 @@ def import_workload_module(module_name: str) -> list[str]:
     """
     names = []
     for index, workload in enumerate(_plugin_exports(module_name, "workload", "WORKLOADS", "WORKLOAD")):
-        if not isinstance(workload, Workload):
-            raise BenchError(f"{module_name}: workload #{index} does not follow the Workload protocol")
+        check_workload(workload, f"{module_name}: workload #{index}")
         register_workload(workload.name, lambda found_workload=workload: found_workload)
         names.append(workload.name)
     return names
@@ -142,7 +153,8 @@ def import_strategy_module(module_name: str) -> list[str]:
     """Register the strategy classes a user module exposes (``STRATEGIES`` or ``STRATEGY``)."""
     names = []
     for cls in _plugin_exports(module_name, "strategy", "STRATEGIES", "STRATEGY"):
-        if not (isinstance(cls, type) and getattr(cls, "name", "") and callable(getattr(cls, "map", None))):
+        name = getattr(cls, "name", "") if isinstance(cls, type) else ""
+        if not (isinstance(name, str) and name.strip() and callable(getattr(cls, "map", None))):
             raise BenchError(f"{module_name}: {cls!r} is not a strategy class with a name and a map method")
         register_strategy(cls.name, lambda found_class=cls: found_class)
         names.append(cls.name)

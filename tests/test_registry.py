@@ -73,3 +73,28 @@ def test_broken_user_module_is_a_clean_error(user_module):
         registry.import_workload_module("empty_workloads")
     with pytest.raises(BenchError, match="cannot import workload module 'no_such_mod_xyz'"):
         registry.import_workload_module("no_such_mod_xyz")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("name", "", "unusable name ''"), ("name", "a/b", "unusable name 'a/b'"),
+    ("bound", "gpu", "declares bound 'gpu'; known: cpu, memory, io-latency, external-process"),
+])
+def test_a_workload_with_an_empty_name_or_unknown_bound_is_refused(tmp_path, monkeypatch, field, value, message):
+    (tmp_path / "odd_workloads.py").write_text(textwrap.dedent(f'''
+        from bench.model import WorkloadBase
+
+        class Odd(WorkloadBase):
+            name, summary, bound = "odd", "odd", "cpu"
+            task = staticmethod(abs)
+            def make_tasks(self, params):
+                return [1]
+
+        Odd.{field} = {value!r}
+        WORKLOAD = Odd()
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(BenchError, match=message.replace("[", r"\[")):
+            registry.import_workload_module("odd_workloads")
+    finally:
+        sys.modules.pop("odd_workloads", None)

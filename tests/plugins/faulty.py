@@ -29,6 +29,8 @@ def _spawn_escaped_orphan() -> None:
 
 def faulty_task(task: tuple[int, str]) -> int:
     index, fault = task
+    if fault == "always":  # serial too: no case of the workload can succeed
+        raise ValueError(f"always fails (task {index})")
     if in_worker() and index == 1:
         if fault == "raise":
             raise ValueError(f"boom in task {index}")
@@ -51,7 +53,7 @@ class Faulty(WorkloadBase):
     name = "faulty"
     summary = "tasks that misbehave in workers on demand"
     bound = "cpu"
-    params = (Param("fault", str, "none", "none", "none|raise|exit|kill|hang|wrong|memory|orphan"),
+    params = (Param("fault", str, "none", "none", "none|raise|exit|kill|hang|wrong|memory|orphan|always"),
               Param("n", int, 4, 4, "tasks", minimum=1))
     task = staticmethod(faulty_task)
 
