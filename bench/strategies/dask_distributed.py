@@ -66,6 +66,7 @@ class DaskDistributed(StrategyBase):
     summary = "dask.distributed Client on a LocalCluster (one process per worker) or on --scheduler"
     uses_processes = True
     needs_pickle = True
+    pickler = "cloudpickle"
     requires = ("distributed",)
     preload = ("dask.distributed",)
 
@@ -117,6 +118,7 @@ class DaskDistributed(StrategyBase):
                 "cluster_threads": sum(int(w.get("nthreads", 0)) for w in workers.values())}
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         futures = self._client.map(run_batch, batches(tasks, self._parallelism()), fn=fn, pure=False)
         return [result for batch in self._client.gather(futures) for result in batch.values]
 
