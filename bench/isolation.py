@@ -9,9 +9,10 @@ process group takes the whole tree down in one signal.
 A case whose answer is complete is taken even when its process cannot exit (a
 task left a non-daemon thread running): after a short grace the group is
 killed, and the outcome says so (``lingered``).  If the runner itself is killed
-(``kill -9``), every case process gets a parent-death signal (Linux prctl), and
-the launcher kills the process group of each case it started when its request
-pipe closes, so a case's workers die with it.
+(``kill -9``), the case and its workers die with it: a case the launcher forked
+gets a parent-death signal (Linux prctl), and the launcher kills the process
+group of each case it started when its request pipe closes; an exec'd case runs
+under GUARD, which kills its group on its own parent-death signal.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import ctypes
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -200,13 +202,48 @@ def run_launched(launcher: Any, args: Sequence[str], cpus: Sequence[int], env: d
                       _answer_exists(answer_path))
 
 
+#: A minimal parent for an exec'd case (``python -I -S -c GUARD RUNNER_PID ARGV...``): it leads the
+#: case's process group, runs the case as its child and passes on its exit status.  When the runner
+#: dies, even by SIGKILL, the parent-death signal (SIGTERM) makes it kill the whole group: the case
+#: and its workers.  (A case forked by the launcher gets the same from the launcher itself.)
+GUARD = r"""
+import ctypes, os, signal, sys
+def stop(signum, frame):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, stop)
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    stop(0, None)
+pid = os.fork()
+if pid == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as exc:
+        print(f"cannot start {sys.argv[2]}: {exc.strerror}", file=sys.stderr)
+        os._exit(127)
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+
+
+def guarded(argv: Sequence[str], runner_pid: int) -> list[str]:
+    """argv run under GUARD, so that the case and its workers die with the runner."""
+    return [sys.executable, "-I", "-S", "-c", GUARD, str(runner_pid), *argv]
+
+
 def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], timeout: float,
                log_path: str | None = None, answer_path: str | None = None) -> Outcome:
     """Run argv pinned to cpus; kill its whole tree on timeout, after it exits, or once it lingers after answer_path."""
-    runner_pid = os.getpid()
+    command = guarded(argv, os.getpid())
 
     def pin() -> None:  # runs in the child before exec: the mask is inherited by all below
-        die_with_parent(runner_pid)
         os.sched_setaffinity(0, cpus)
 
     procs: list[subprocess.Popen] = []
@@ -214,7 +251,7 @@ def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], ti
     def start() -> int:
         log = open(log_path, "wb") if log_path else subprocess.DEVNULL
         try:
-            procs.append(subprocess.Popen(list(argv), env=env, start_new_session=True, preexec_fn=pin,
+            procs.append(subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=pin,
                                           stdin=subprocess.DEVNULL, stdout=log, stderr=log))
         finally:
             if log_path:

@@ -31,6 +31,10 @@ def faulty_task(task: tuple[int, str]) -> int:
     index, fault = task
     if fault == "always":  # serial too: no case of the workload can succeed
         raise ValueError(f"always fails (task {index})")
+    if fault == "linger":  # serial too: a non-daemon thread keeps the process from exiting
+        threading.Thread(target=time.sleep, args=(600,), name="lingering").start()
+    if fault == "lambda":  # serial too: a result that cannot be fingerprinted
+        return lambda: index  # type: ignore[return-value]
     if in_worker() and index == 1:
         if fault == "raise":
             raise ValueError(f"boom in task {index}")
@@ -55,7 +59,7 @@ class Faulty(WorkloadBase):
     name = "faulty"
     summary = "tasks that misbehave in workers on demand"
     bound = "cpu"
-    params = (Param("fault", str, "none", "none", "none|raise|exit|kill|hang|wrong|memory|orphan|always|unpicklable|lock"),
+    params = (Param("fault", str, "none", "none", "none|raise|exit|kill|hang|wrong|memory|orphan|always|unpicklable|lock|linger|lambda"),
               Param("n", int, 4, 4, "tasks", minimum=1))
     task = staticmethod(faulty_task)
 
