@@ -34,5 +34,7 @@ def run(args: argparse.Namespace) -> int:
     base = storage.load(args.base) if args.base else None
     report = model.build(results, base, source=args.results, base_source=args.base)
     path = render.write(report, path)
+    for note in report.notes:
+        print(f"report: kept short: {note}", file=sys.stderr)
     print(f"report: {path}", file=sys.stderr)
     return 0
