@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from bench import interrupts, launcher, registry, storage
-from bench.isolation import EXIT_GRACE_SECONDS, Outcome, become_subreaper, descendant_pids, reap_descendants, run_launched, run_pinned
+from bench.isolation import (EXIT_GRACE_SECONDS, Outcome, become_subreaper, descendant_pids, reap_descendants,
+                             run_launched, run_pinned)
 from bench.model import Case, CaseResult, Workload
 from bench.timing import TimingPlan
 

@@ -1,9 +1,10 @@
 """`bench compare BASE.json NEW.json`: the CI regression gate.
 
 Exit 0: no significant regression; 1: at least one regression or newly failing
-case, or a NEW that measured less than BASE (without --allow-missing); 2: bad input (unreadable, corrupt or foreign file, bad option).  The
-verdicts come from ``bench.compare`` (pure); this module only loads, renders
-and picks the exit code.
+case, or a NEW that measured less than BASE (without --allow-missing); 2: bad
+input (unreadable, corrupt or foreign file, bad option).  The verdicts come
+from ``bench.compare`` (pure); this module only loads, renders and picks the
+exit code.
 """
 from __future__ import annotations
 

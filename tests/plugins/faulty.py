@@ -59,7 +59,8 @@ class Faulty(WorkloadBase):
     name = "faulty"
     summary = "tasks that misbehave in workers on demand"
     bound = "cpu"
-    params = (Param("fault", str, "none", "none", "none|raise|exit|kill|hang|wrong|memory|orphan|always|unpicklable|lock|linger|lambda"),
+    params = (Param("fault", str, "none", "none",
+                    "none|raise|exit|kill|hang|wrong|memory|orphan|always|unpicklable|lock|linger|lambda"),
               Param("n", int, 4, 4, "tasks", minimum=1))
     task = staticmethod(faulty_task)
 
