@@ -62,7 +62,7 @@ def preload_modules(objects: Sequence[Any]) -> list[str]:
 def _preload(entries: Sequence[str]) -> None:
     """Import each "module" (or call "module:function"); what fails is left to the case."""
     import bench.case_process  # noqa: F401  (and what measure_case imports)
-    from bench import cpu_usage, equality, metadata, registry, threadlimits, timing  # noqa: F401
+    from bench import cpu_usage, equality, isolation, metadata, registry, threadlimits, timing  # noqa: F401
 
     for entry in entries:
         module, _, function = entry.partition(":")
