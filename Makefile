@@ -39,7 +39,7 @@ test-deps:
 	$(call apt_install,$(TEST_APT),the browser test of the report will be skipped)
 
 bench: setup
-	$(PY) -m bench run --profile $(PROFILE) -o results/latest.json
+	$(PY) -m bench run --profile $(PROFILE) --force -o results/latest.json
 	$(PY) -m bench report results/latest.json -o reports/latest.html
 	@echo "report: reports/latest.html"
 
@@ -50,7 +50,7 @@ test: setup test-deps
 # exit 1 on a significant regression (see docs/ci-example.yml)
 compare: setup
 	@test -f $(BASE) || { echo "compare: no baseline $(BASE) (make compare BASE=path/to/base.json)"; exit 2; }
-	$(PY) -m bench run --profile $(PROFILE) -o results/new.json
+	$(PY) -m bench run --profile $(PROFILE) --force -o results/new.json
 	$(PY) -m bench compare $(BASE) results/new.json $(COMPARE_ARGS)
 
 # Optional engines (strategies loky, mpire, ray): about 250 MB, mostly ray.

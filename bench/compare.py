@@ -48,6 +48,13 @@ wrong result is worse than any slowdown) fail the gate.  ``improvement``,
 ``inconclusive``, ``fixed`` (failed in BASE, ok in NEW), ``unchanged``, ``still_failing`` and
 ``untested`` (too few values to ever reach alpha, or no serial baseline for a
 speed-up; ``reason`` says which) do not.
+
+Coverage
+--------
+A NEW that measured less than BASE must not pass by saying nothing: an
+interrupted NEW, BASE cases missing from NEW (a skipped workload, an empty
+run) or fewer ok cases in NEW than in BASE fail the gate too
+(``Summary.coverage``), unless ``allow_missing`` accepts them explicitly.
 """
 from __future__ import annotations
 
@@ -100,6 +107,8 @@ class CompareOptions:
     alpha: float = DEFAULT_ALPHA
     resamples: int = 2000
     seed: int = 0
+    #: accept a NEW that is incomplete, lacks BASE cases or has fewer ok cases (see coverage_problems)
+    allow_missing: bool = False
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
@@ -147,10 +156,12 @@ class CaseComparison:
 @dataclass(frozen=True)
 class Summary:
     counts: dict[str, int]
-    failed: bool  # the gate: at least one regression or newly failing case
+    failed: bool  # the gate: a regression, a newly failing case, or (unless allowed) a coverage problem
     n_base: int
     n_new: int
     warnings: tuple[str, ...] = ()
+    #: why NEW does not cover BASE (see coverage_problems); gating unless allow_missing
+    coverage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,12 +308,12 @@ def _environment_warnings(base: ResultSet, new: ResultSet, metric: str, threshol
     if differ and metric == "time":
         warnings.append(f"BASE and NEW ran in different environments ({', '.join(differ)} differ): "
                         "times may not be comparable; --metric speedup cancels a uniformly faster or slower machine")
+    if not base.complete:  # NEW's is a coverage problem, which gates
+        warnings.append("BASE is an incomplete run (interrupted?)")
     for name, results in (("BASE", base), ("NEW", new)):
         moved = drift.warning(drift.drift(results.cases, results.calibration))
         if moved:
             warnings.append(f"{name}: {moved}")
-        if not results.complete:
-            warnings.append(f"{name} is an incomplete run (interrupted?)")
         load, cpus = median_load(results), results.metadata.get("cpu_count")
         if load is not None and isinstance(cpus, (int, float)) and load > cpus:
             remedy = ("A and B were interleaved, which spreads it over both" if "ab" in results.config
@@ -330,6 +341,24 @@ def median_load(results: ResultSet) -> float | None:
     return loads[len(loads) // 2] if loads else None
 
 
+def coverage_problems(base: ResultSet, new: ResultSet, entries: Sequence[CaseComparison]) -> list[str]:
+    """Why NEW measured less than BASE, one phrase each; empty when it covers BASE.
+
+    A gate that only judges matched cases passes an empty or interrupted NEW
+    ("52 only in BASE", exit 0), so a CI job whose run broke would go green.
+    """
+    problems = []
+    if not new.complete:
+        problems.append("NEW is an incomplete run (interrupted or still running)")
+    missing = sum(entry.status == "only_base" for entry in entries)
+    if missing:
+        problems.append(f"{missing} of {len(base.cases)} BASE cases are missing from NEW")
+    ok_base, ok_new = (sum(r.ok for r in results.cases) for results in (base, new))
+    if ok_new < ok_base:
+        problems.append(f"NEW has fewer ok cases than BASE ({ok_new} < {ok_base})")
+    return problems
+
+
 def _sort_key(entry: CaseComparison) -> tuple[int, float, str]:
     change = entry.stats.change if entry.stats else 0.0
     worse_first = -abs(change)
@@ -345,7 +374,9 @@ def compare(base: ResultSet, new: ResultSet, options: CompareOptions = CompareOp
     entries += [_entry(None, r, "only_new") for r in only_new]
     entries.sort(key=_sort_key)
     counts = {status: sum(e.status == status for e in entries) for status in ORDER}
-    summary = Summary(counts=counts, failed=any(counts[s] for s in GATING), n_base=len(base.cases),
-                      n_new=len(new.cases), warnings=tuple(_environment_warnings(base, new, options.metric,
-                                                                          options.threshold)))
+    coverage = tuple(coverage_problems(base, new, entries))
+    failed = any(counts[s] for s in GATING) or bool(coverage and not options.allow_missing)
+    summary = Summary(counts=counts, failed=failed, n_base=len(base.cases), n_new=len(new.cases),
+                      warnings=tuple(_environment_warnings(base, new, options.metric, options.threshold)),
+                      coverage=coverage)
     return CompareReport(options=options, cases=entries, summary=summary)

@@ -83,6 +83,14 @@ def verdict_word(report: CompareReport) -> str:
     return "FAIL" if report.summary.failed else "PASS"
 
 
+def coverage_lines(report: CompareReport) -> list[str]:
+    """One line per coverage problem: gating ("FAIL: ...") or accepted by --allow-missing."""
+    if report.options.allow_missing:
+        return [f"allowed (--allow-missing): {problem}" for problem in report.summary.coverage]
+    return [f"FAIL: {problem} (a NEW run must measure what BASE did; --allow-missing accepts it)"
+            for problem in report.summary.coverage]
+
+
 # ---------------------------------------------------------------- text
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -94,6 +102,7 @@ def render_text(report: CompareReport, base_name: str = "BASE", new_name: str = 
     metric, level = report.options.metric, f"{(1 - report.options.alpha) * 100:g}% CI"
     lines = [f"bench compare: {verdict_word(report)}: {summary_counts(report)} ({settings_text(report)})",
              f"BASE {base_name} ({report.summary.n_base} cases), NEW {new_name} ({report.summary.n_new} cases)"]
+    lines += coverage_lines(report)
     lines += [f"warning: {w}" for w in report.summary.warnings]
     matched = [e for e in report.cases if e.status not in ("only_base", "only_new")]
     if matched:
@@ -145,6 +154,7 @@ def render_markdown(report: CompareReport, base_name: str = "BASE", new_name: st
     metric = report.options.metric
     lines = [f"**bench compare: {verdict_word(report)}** - {summary_counts(report)} "
              f"({settings_text(report)}; BASE `{base_name}`, NEW `{new_name}`)"]
+    lines += ["", *[f"> {_md_escape(line)}" for line in coverage_lines(report)]] if report.summary.coverage else []
     lines += ["", *[f"> warning: {_md_escape(w)}" for w in report.summary.warnings]] if report.summary.warnings else []
     changed = report.by_status(*CHANGED)
     if changed:

@@ -38,20 +38,57 @@ def fingerprint(obj: Any) -> str:
     return hashlib.blake2b(_encode(obj), digest_size=8).hexdigest()
 
 
+class ResultNotComparable(TypeError):
+    """A task's result cannot be fingerprinted (pickle cannot encode it), so no case can be checked."""
+
+
 def fingerprints(results: Sequence[Any]) -> list[str]:
-    return [fingerprint(item) for item in results]
+    """One fingerprint per result; ResultNotComparable (one line, what to do) for one pickle cannot encode."""
+    found = []
+    for index, item in enumerate(results):
+        try:
+            found.append(fingerprint(item))
+        except Exception as exc:  # PicklingError, TypeError, AttributeError from the pickle fallback
+            problem = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise ResultNotComparable(
+                f"the result of task {index} (a {type(item).__name__}) cannot be compared between strategies: "
+                f"pickle cannot encode it ({problem}); return plain data (numbers, strings, lists, arrays)"
+            ) from None
+    return found
+
+
+def _difference(expected: Sequence[str], actual: Sequence[str]) -> str | None:
+    """None when equal; else how ``actual`` differs: missing, extra, reordered or wrong items."""
+    if list(expected) == list(actual):
+        return None
+    if len(actual) < len(expected):
+        return f"{len(expected) - len(actual)} of {len(expected)} missing"
+    if len(actual) > len(expected):
+        return f"{len(actual) - len(expected)} extra (expected {len(expected)})"
+    first = next(i for i, (e, a) in enumerate(zip(expected, actual)) if e != a)
+    if sorted(expected) == sorted(actual):
+        return f"reordered (first at index {first})"
+    wrong = sum(e != a for e, a in zip(expected, actual))
+    return f"{wrong} of {len(expected)} wrong (first at index {first})"
 
 
 def explain_mismatch(expected: Sequence[str], actual: Sequence[str]) -> str | None:
     """None when equal; else one line saying how the results differ from serial."""
-    if list(expected) == list(actual):
+    difference = _difference(expected, actual)
+    return f"results differ from serial: {difference}" if difference else None
+
+
+def check_repeatable(previous: Sequence[str] | None, new: Sequence[str]) -> str | None:
+    """None when the serial case's cycle gave what its previous cycle gave (or it is the first); else why not.
+
+    Serial is the reference every parallel case is checked against: if its own
+    cycles disagree, the workload is nondeterministic, and blaming each parallel
+    case ("4 of 4 wrong") would be wrong.  The measuring loop calls this for the
+    serial case after every cycle, with the previous cycle's fingerprints.
+    """
+    difference = None if previous is None else _difference(previous, new)
+    if difference is None:
         return None
-    if len(actual) < len(expected):
-        return f"results differ from serial: {len(expected) - len(actual)} of {len(expected)} missing"
-    if len(actual) > len(expected):
-        return f"results differ from serial: {len(actual) - len(expected)} extra (expected {len(expected)})"
-    first = next(i for i, (e, a) in enumerate(zip(expected, actual)) if e != a)
-    if sorted(expected) == sorted(actual):
-        return f"results differ from serial: reordered (first at index {first})"
-    wrong = sum(e != a for e, a in zip(expected, actual))
-    return f"results differ from serial: {wrong} of {len(expected)} wrong (first at index {first})"
+    return (f"the workload is nondeterministic: two serial cycles gave different results ({difference}), so "
+            "parallel results cannot be checked; make its tasks and task function deterministic (seed any random "
+            "generator)")

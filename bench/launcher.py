@@ -62,7 +62,7 @@ def preload_modules(objects: Sequence[Any]) -> list[str]:
 def _preload(entries: Sequence[str]) -> None:
     """Import each "module" (or call "module:function"); what fails is left to the case."""
     import bench.case_process  # noqa: F401  (and what measure_case imports)
-    from bench import cpu_usage, equality, metadata, registry, stats, threadlimits  # noqa: F401
+    from bench import cpu_usage, equality, isolation, metadata, registry, stats, threadlimits  # noqa: F401
 
     for entry in entries:
         module, _, function = entry.partition(":")
@@ -81,9 +81,12 @@ def _threads() -> int:
         return 1
 
 
-def _child(request: dict[str, Any], answers: IO[str]) -> None:
+def _child(request: dict[str, Any], answers: IO[str], launcher_pid: int) -> None:
     """In the forked child: become the case process, then exit through normal shutdown."""
+    from bench.isolation import die_with_parent
+
     os.setpgid(0, 0)
+    die_with_parent(launcher_pid)  # and the launcher dies with the runner (see serve)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
     os.sched_setaffinity(0, request["cpus"])
@@ -110,10 +113,10 @@ def _child(request: dict[str, Any], answers: IO[str]) -> None:
     raise SystemExit(code)
 
 
-def _become_case(request: dict[str, Any], answers: IO[str]) -> None:
+def _become_case(request: dict[str, Any], answers: IO[str], launcher_pid: int) -> None:
     """The child's whole life: it must never fall back into the launcher's loop."""
     try:
-        _child(request, answers)
+        _child(request, answers, launcher_pid)
     except SystemExit:
         raise
     except BaseException:  # set-up failed (a bad CPU list, an unwritable log): exit, never serve
@@ -123,6 +126,35 @@ def _become_case(request: dict[str, Any], answers: IO[str]) -> None:
 
 
 def serve(requests: IO[str], answers: IO[str]) -> None:
+    """Answer requests until the runner closes the pipe; then no case it started may live on.
+
+    The pipe also closes when the runner is killed (``kill -9``): the case
+    being measured and its workers (its process group) are killed here.
+    """
+    launched: set[int] = set()
+    me = os.getpid()
+    try:
+        _serve(requests, answers, launched)
+    finally:
+        if os.getpid() == me:  # a case child unwinds through here too (SystemExit): not its job
+            _kill_cases(launched)
+
+
+def _kill_cases(pids: set[int]) -> None:
+    """Kill the process group of every case not yet reaped, then reap it."""
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _serve(requests: IO[str], answers: IO[str], launched: set[int]) -> None:
     for line in requests:
         request = json.loads(line)
         if "launch" in request:
@@ -130,9 +162,11 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
                 answers.write(json.dumps({"error": f"launcher has {_threads()} threads"}) + "\n")
                 answers.flush()
                 continue
+            launcher_pid = os.getpid()
             pid = os.fork()
             if pid == 0:
-                _become_case(request["launch"], answers)
+                _become_case(request["launch"], answers, launcher_pid)
+            launched.add(pid)
             try:
                 os.setpgid(pid, pid)  # as the child does: whoever runs first, the group exists
             except (PermissionError, ProcessLookupError):
@@ -140,6 +174,7 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
             answers.write(json.dumps({"pid": pid}) + "\n")
         elif "reap" in request:
             _, status = os.waitpid(int(request["reap"]), 0)
+            launched.discard(int(request["reap"]))
             answers.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
         answers.flush()
 

@@ -47,7 +47,8 @@ def parse_int_list(text: str, what: str) -> list[int]:
 
 
 def parse_name_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    """'a, b,a' -> ['a', 'b']: a name given twice is one case, not two with the same key."""
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def default_cores(available: int) -> list[int]:
@@ -88,7 +89,9 @@ def build_cases(spec: MatrixSpec, workloads: Mapping[str, Workload], uses_proces
         for cores in spec.cores:
             for name in spec.workloads:
                 cases += _cases_for(spec, workloads[name], cores, python, uses_processes)
-    return cases
+    # the same case twice (two spellings of one interpreter, a resumed file's repeated
+    # names) would be measured twice and stored under one key: keep the first
+    return list(dict.fromkeys(cases))
 
 
 def _cases_for(spec: MatrixSpec, workload: Workload, cores: int, python: str | None,

@@ -6,6 +6,7 @@ two; nothing here does I/O.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -45,8 +46,8 @@ class Param:
             raise BenchError(
                 f"parameter {self.name!r} wants {self.kind.__name__}, got {text!r}"
             ) from None
-        if isinstance(value, float) and value != value:  # NaN
-            raise BenchError(f"parameter {self.name!r} must be a number, got {text!r}")
+        if isinstance(value, float) and not math.isfinite(value):  # nan, inf: no task can use them
+            raise BenchError(f"parameter {self.name!r} must be a finite number, got {text!r}")
         if self.minimum is not None and value < self.minimum:  # type: ignore[operator]
             raise BenchError(f"parameter {self.name!r} must be >= {self.minimum:g}, got {text!r}")
         return value

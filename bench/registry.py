@@ -94,8 +94,11 @@ def checked_workload(workload: Any, where: str) -> Workload:
     if missing:
         raise BenchError(f"{where}: workload {label!r} is missing {', '.join(missing)} (required: "
                          f"{', '.join(REQUIRED_WORKLOAD)})")
+    name = workload.name
+    if not isinstance(name, str) or not name.strip() or name != name.strip() or any(c in name for c in ",/[]="):
+        raise BenchError(f"{where} has an unusable name {name!r} (non-empty, without spaces around or , / [ ] =)")
     if workload.bound not in BOUNDS:
-        raise BenchError(f"{where}: workload {label!r} has bound {workload.bound!r}; known: {', '.join(BOUNDS)}")
+        raise BenchError(f"{where}: workload {label!r} declares bound {workload.bound!r}; known: {', '.join(BOUNDS)}")
     if all(hasattr(workload, member) for member in OPTIONAL_WORKLOAD):
         return workload
     return CompletedWorkload(workload)  # type: ignore[return-value]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from bench import interrupts, launcher, registry, storage
-from bench.isolation import Outcome, become_subreaper, descendant_pids, reap_descendants, run_launched, run_pinned
+from bench.isolation import (EXIT_GRACE_SECONDS, Outcome, become_subreaper, descendant_pids, reap_descendants,
+                             run_launched, run_pinned)
 from bench.model import Case, CaseResult, Workload
 from bench.measure.core import TimingPlan
 
@@ -76,6 +78,11 @@ def base_env(thread_limits: bool = True) -> dict[str, str]:
     return env
 
 
+#: case metadata "case_exit" of a case that answered but could not exit
+LINGERED_NOTE = ("killed: its answer was complete but its process did not exit "
+                 f"(a non-daemon thread left running?) within {EXIT_GRACE_SECONDS:g} s")
+
+
 def _failure(case: Case, error: str) -> CaseResult:
     return CaseResult(case=case, values=(), warmups=(), ok=False, error=error)
 
@@ -115,6 +122,7 @@ class Runner:
             # a signal can land between fork and bookkeeping: whatever this run
             # started and is still alive dies here, before the subreaper exits
             reap_descendants(keep=existing)
+            shutil.rmtree(self.scratch, ignore_errors=True)  # specs, answers and logs of this run's cases
             progress.close()
         return self.results
 
@@ -148,7 +156,8 @@ class Runner:
         spec_path, out_path, log_path = (stem.with_suffix(s) for s in (".spec.json", ".out.json", ".log"))
         spec_path.write_text(json.dumps(spec))
         outcome = self._start_case(case, [str(spec_path), str(out_path)], cpus,
-                                   case_env(case, workload, self.settings.thread_limits), str(log_path))
+                                   case_env(case, workload, self.settings.thread_limits), str(log_path),
+                                   str(out_path))
         if outcome.timed_out:
             return {"ok": False, "error": f"timed out after {self.settings.timeout:g} s; case process tree killed"}
         if not out_path.exists():
@@ -157,6 +166,8 @@ class Runner:
         # the whole case, from its launch to its exit: what the matrix really costs
         answer.setdefault("metadata", {})["case_process_s"] = round(outcome.seconds, 3)
         answer["metadata"]["case_started_by"] = outcome.started_by
+        if outcome.lingered:  # its answer is complete: taken, and the process that would not exit killed
+            answer["metadata"]["case_exit"] = LINGERED_NOTE
         return answer
 
     def _start_launcher(self, cases: Sequence[Case]) -> launcher.Launcher | None:
@@ -177,15 +188,15 @@ class Runner:
             return None
 
     def _start_case(self, case: Case, args: list[str], cpus: list[int], env: dict[str, str],
-                    log_path: str) -> Outcome:
+                    log_path: str, answer_path: str) -> Outcome:
         if self.launcher is not None and case.python is None:
             try:
-                return run_launched(self.launcher, args, cpus, env, self.settings.timeout, log_path)
+                return run_launched(self.launcher, args, cpus, env, self.settings.timeout, log_path, answer_path)
             except launcher.LauncherError:
                 self.launcher.close()  # from now on every case execs, as without a launcher
                 self.launcher = None
         argv = [case.python or sys.executable, "-m", "bench.case_process", *args]
-        return run_pinned(argv, cpus, env, self.settings.timeout, log_path)
+        return run_pinned(argv, cpus, env, self.settings.timeout, log_path, answer_path)
 
 
 def _case_dict(case: Case) -> dict[str, Any]:

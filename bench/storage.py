@@ -131,11 +131,31 @@ def to_json(results: ResultSet) -> dict[str, Any]:
     return data
 
 
+class SaveError(BenchError):
+    """A results file could not be written (full disk, read-only folder): the environment, not a bug."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        from bench.output_file import os_error_text
+
+        super().__init__(f"cannot write {path}: {os_error_text(exc)}")
+        self.path = path
+
+
 def save(results: ResultSet, path: str | Path) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    """Write atomically: a reader sees the old file or the new one, never half of one.
+
+    An OSError becomes SaveError (exit 2, one line); the previous file is intact.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(to_json(results), sort_keys=True, separators=(",", ":")) + "\n"
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        raise SaveError(path, exc) from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a results file is an ordinary file

@@ -75,10 +75,27 @@ def test_too_few_values_is_untested_with_a_reason():
 def test_cases_in_only_one_file_are_listed():
     base = make_results([make_result(noisy(0.1), strategy="threads"), make_result(noisy(0.1), strategy="pool-map")])
     new = make_results([make_result(noisy(0.1), strategy="threads"), make_result(noisy(0.1), strategy="joblib")])
-    report = compare(base, new)
+    report = compare(base, new, CompareOptions(allow_missing=True))
     assert [c.base_key for c in report.by_status("only_base")] == [base.cases[1].case.key]
     assert [c.new_key for c in report.by_status("only_new")] == [new.cases[1].case.key]
     assert not report.summary.failed
+
+
+def test_a_new_run_that_measured_less_than_base_fails_the_gate_unless_allowed():
+    base = make_results([make_result(noisy(0.1), strategy="threads"), make_result(noisy(0.1), strategy="pool-map")])
+    skipped = make_results([make_result(noisy(0.1), strategy="threads")])
+    broken = make_results([make_result(noisy(0.1), strategy="threads"),
+                           make_result((), ok=False, error="boom", strategy="pool-map")])
+    expected = {
+        "empty": (make_results([]), "2 of 2 BASE cases are missing from NEW"),
+        "interrupted": (make_results(base.cases, complete=False), "NEW is an incomplete run"),
+        "skipped": (skipped, "1 of 2 BASE cases are missing from NEW"),
+        "fewer ok": (broken, "NEW has fewer ok cases than BASE (1 < 2)"),
+    }
+    for name, (new, phrase) in expected.items():
+        report = compare(base, new)
+        assert report.summary.failed and any(phrase in p for p in report.summary.coverage), name
+        assert not compare(base, new, CompareOptions(allow_missing=True)).summary.failed or name == "fewer ok"
 
 
 def test_newly_failing_case_fails_the_gate():
@@ -257,6 +274,19 @@ def files(tmp_path):
 def test_exit_0_on_identical_files(small_run_path, capsys):
     assert main(["compare", str(small_run_path), str(small_run_path)]) == 0
     assert capsys.readouterr().out.startswith("bench compare: PASS")
+
+
+def test_exit_1_when_new_measured_nothing_and_0_with_allow_missing(small_run_path, files, capsys):
+    empty = files("empty.json", make_results([]))
+    assert main(["compare", str(small_run_path), empty]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("bench compare: FAIL")
+    assert "FAIL: 38 of 38 BASE cases are missing from NEW (a NEW run must measure what BASE did; " \
+           "--allow-missing accepts it)" in out
+    assert main(["compare", str(small_run_path), empty, "--allow-missing"]) == 0
+    assert "allowed (--allow-missing): 38 of 38 BASE cases are missing from NEW" in capsys.readouterr().out
+    assert main(["compare", str(small_run_path), empty, "--format", "md"]) == 1
+    assert "> FAIL: 38 of 38" in capsys.readouterr().out
 
 
 def test_exit_1_on_a_regression_with_markdown(files, capsys):

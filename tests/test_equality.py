@@ -33,3 +33,30 @@ def test_any_list_matches_itself_and_not_a_changed_copy(items):
     prints = fingerprints(items)
     assert explain_mismatch(prints, fingerprints(list(items))) is None
     assert explain_mismatch(prints, fingerprints(items + ["extra"])) is not None
+
+
+def test_an_unpicklable_result_is_named_plainly():
+    import threading
+
+    import pytest
+
+    from bench.equality import ResultNotComparable
+
+    with pytest.raises(ResultNotComparable) as raised:
+        fingerprints([1, threading.Lock()])
+    message = str(raised.value)
+    assert message.startswith("the result of task 1 (a lock) cannot be compared between strategies: pickle cannot "
+                              "encode it (TypeError: cannot pickle '_thread.lock' object)")
+    assert message.endswith("return plain data (numbers, strings, lists, arrays)") and "\n" not in message
+
+
+def test_serial_cycles_that_disagree_mean_a_nondeterministic_workload():
+    from bench.equality import check_repeatable
+
+    first, second = fingerprints([1, 2, 3]), fingerprints([1, 2, 4])
+    assert check_repeatable(None, first) is None
+    assert check_repeatable(first, fingerprints([1, 2, 3])) is None
+    assert check_repeatable(first, second) == (
+        "the workload is nondeterministic: two serial cycles gave different results (1 of 3 wrong (first at "
+        "index 2)), so parallel results cannot be checked; make its tasks and task function deterministic "
+        "(seed any random generator)")

@@ -127,7 +127,7 @@ def test_missing_required_members_are_refused_in_one_line_naming_them():
 
 
 def test_a_bound_must_be_a_known_one():
-    with pytest.raises(BenchError, match="has bound 'disk'; known: cpu, memory, io-latency, external-process"):
+    with pytest.raises(BenchError, match="declares bound 'disk'; known: cpu, memory, io-latency, external-process"):
         registry.register_workload("bad-bound", _BadBound())
 
 
@@ -143,3 +143,28 @@ def test_a_plugin_module_is_looked_for_in_the_current_folder(tmp_path, monkeypat
         sys.modules.pop("cwd_plugin_xyz", None)
     with pytest.raises(BenchError, match=f"looked in the current folder {tmp_path}"):
         registry.import_workload_module("not_here_xyz")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("name", "", "unusable name ''"), ("name", "a/b", "unusable name 'a/b'"),
+    ("bound", "gpu", "declares bound 'gpu'; known: cpu, memory, io-latency, external-process"),
+])
+def test_a_workload_with_an_empty_name_or_unknown_bound_is_refused(tmp_path, monkeypatch, field, value, message):
+    (tmp_path / "odd_workloads.py").write_text(textwrap.dedent(f'''
+        from bench.model import WorkloadBase
+
+        class Odd(WorkloadBase):
+            name, summary, bound = "odd", "odd", "cpu"
+            task = staticmethod(abs)
+            def make_tasks(self, params):
+                return [1]
+
+        Odd.{field} = {value!r}
+        WORKLOAD = Odd()
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(BenchError, match=message.replace("[", r"\[")):
+            registry.import_workload_module("odd_workloads")
+    finally:
+        sys.modules.pop("odd_workloads", None)

@@ -34,7 +34,7 @@ def test_engines_that_start_workers_their_own_way_are_not_crossed():
 @pytest.mark.parametrize("name,expected", [("joblib", "loky"), ("loky", "loky"), ("ray", "ray (raylet)")])
 def test_engines_record_the_method_they_really_use(name, expected):
     cls = get_strategy(name)
-    assert cls(StrategyOptions(workers=1, start_method="fork")).describe()["start_method"] == expected
+    assert cls(StrategyOptions(workers=2, start_method="fork")).describe()["start_method"] == expected
 
 
 def test_none_means_the_platform_default():
@@ -59,7 +59,7 @@ def test_each_start_method_runs_and_is_recorded(tmp_path, no_leaked_processes):
 
 def test_the_table_shows_the_effective_method_when_none_was_asked(tmp_path, no_leaked_processes):
     out = tmp_path / "default.json"
-    assert main(["run", *TINY, "--strategies", "pool-map,joblib", "-o", str(out)]) == 0
+    assert main(["run", *TINY, "--strategies", "pool-map,joblib", "--workers", "2", "-o", str(out)]) == 0
     table = tidy(storage.load(out)).set_index("strategy")
     assert table.loc["pool-map", "start_method"] == multiprocessing.get_context().get_start_method()
     assert table.loc["joblib", "start_method"] == "loky"

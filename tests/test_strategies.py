@@ -64,3 +64,34 @@ def test_whole_matrix_of_the_nine_runs_and_agrees_with_serial(tmp_path, no_leake
     assert strategies == set(registry.DEFAULT_STRATEGIES)
     assert {r.case.mode for r in results.cases if not r.case.is_serial} == {"cold", "warm"}
     assert all(len(r.values) >= 3 and r.warmups for r in results.cases)
+
+
+def test_joblib_with_one_worker_is_labelled_what_ran_and_starts_no_loky(no_leaked_processes):
+    strategy = registry.get_strategy("joblib")(StrategyOptions(workers=1))
+    strategy.start()
+    try:
+        assert strategy.map(square, [1, 2]) == [1, 4]
+    finally:
+        strategy.close()
+    described = strategy.describe()
+    assert described["backend"] == "sequential" and described["start_method"] == "sequential"
+    assert "no loky workers" in described["note"] and not strategy.pickles()
+    assert registry.get_strategy("joblib")(StrategyOptions(workers=2)).describe()["start_method"] == "loky"
+
+
+@pytest.mark.parametrize("name", ["processes", "pool-map", "pool-async", "process-pool"])
+def test_an_unpicklable_task_function_is_refused_before_anything_is_sent(name, no_leaked_processes):
+    from bench.strategies.base import NotPicklable
+
+    strategy = registry.get_strategy(name)(StrategyOptions(workers=1))
+    strategy.start()
+    try:
+        with pytest.raises(NotPicklable, match="define the task at module level"):
+            strategy.map(lambda x: x, [1, 2])
+    finally:
+        strategy.close()  # must not hang: nothing was sent
+
+
+def test_cloudpickle_strategies_accept_a_lambda():
+    strategy = registry.get_strategy("dask-processes")(StrategyOptions(workers=2))
+    strategy.check_picklable(lambda x: x, [1, 2])  # dask pickles with cloudpickle: no refusal

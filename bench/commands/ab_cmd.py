@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import interrupts, registry, storage
+from bench import interrupts, output_file, registry, storage
 from bench.commands import run_cmd
 from bench.ab import LABELS, Side
 from bench.ab_runner import ABRunner, ABSettings, probe_python
@@ -28,7 +28,8 @@ from bench.runner import PLANS
 def _matrix_arguments(p: argparse.ArgumentParser) -> None:
     """The matrix options of `bench run` (same names, same meaning)."""
     run_cmd.add_matrix_arguments(p, "override a workload parameter on both sides (repeatable)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds one request may take (default 120)")
+    p.add_argument("--timeout", type=run_cmd.positive_seconds, default=120.0,
+                   help="seconds one request may take (default 120)")
     p.add_argument("--no-progress", action="store_true", help="no line per case on stderr")
     p.add_argument("--processes", type=int, default=2, metavar="N",
                    help="fresh process pairs per case, the values shared among them, so one process's luck "
@@ -125,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
     outputs = {label: Path(getattr(args, f"output_{label.lower()}")) for label in LABELS}
     if outputs["A"].resolve() == outputs["B"].resolve():
         raise BenchError("--output-a and --output-b name the same file")
+    for label in LABELS:  # before measuring, as bench run does
+        output_file.check_writable(outputs[label], f"--output-{label.lower()}")
     matrices = {label: _side_matrix(args, side) for label, side in sides.items()}
     cases = {label: matrix[2] for label, matrix in matrices.items()}
     if not cases["A"]:

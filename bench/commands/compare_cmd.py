@@ -1,9 +1,10 @@
 """`bench compare BASE.json NEW.json`: the CI regression gate.
 
 Exit 0: no significant regression; 1: at least one regression or newly failing
-case; 2: bad input (unreadable, corrupt or foreign file, bad option).  The
-verdicts come from ``bench.compare`` (pure); this module only loads, renders
-and picks the exit code.
+case, or a NEW that measured less than BASE (without --allow-missing); 2: bad
+input (unreadable, corrupt or foreign file, bad option).  The verdicts come
+from ``bench.compare`` (pure); this module only loads, renders and picks the
+exit code.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def add_parser(subparsers: Any) -> None:
         "compare", help="compare two results files; exit 1 on a significant regression",
         description="A case regresses when a Mann-Whitney U test on the raw values is significant at ALPHA, "
                     "the bootstrap interval of the ratio of medians excludes 1, and the change is worse than "
-                    "THRESHOLD. Exit 0: none; 1: at least one regression or newly failing case; 2: bad input.")
+                    "THRESHOLD. Exit 0: none; 1: at least one regression or newly failing case, or NEW incomplete, "
+                    "missing BASE cases or with fewer ok cases (unless --allow-missing); 2: bad input.")
     p.add_argument("base", metavar="BASE.json", help="the reference results (e.g. from the main branch)")
     p.add_argument("new", metavar="NEW.json", help="the results to judge")
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD * 100, metavar="PCT",
@@ -35,6 +37,9 @@ def add_parser(subparsers: Any) -> None:
                         "file, which survive a faster or slower machine")
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                    help=f"significance level of each case's test (default {DEFAULT_ALPHA:g})")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="pass even when NEW is incomplete, lacks cases of BASE or has fewer ok cases "
+                        "(by default each fails the gate: a run that measured nothing must not pass)")
     p.add_argument("--format", choices=tuple(RENDERERS), default="text",
                    help="text (terminal), md (pull-request comment) or json (everything)")
     p.set_defaults(func=run)
@@ -45,7 +50,8 @@ def options_from_args(args: argparse.Namespace) -> CompareOptions:
         raise BenchError(f"--threshold wants a percentage >= 0, got {args.threshold:g}")
     if not 0 < args.alpha < 1:
         raise BenchError(f"--alpha wants a number strictly between 0 and 1, got {args.alpha:g}")
-    return CompareOptions(metric=args.metric, threshold=args.threshold / 100.0, alpha=args.alpha)
+    return CompareOptions(metric=args.metric, threshold=args.threshold / 100.0, alpha=args.alpha,
+                          allow_missing=args.allow_missing)
 
 
 def run(args: argparse.Namespace) -> int:

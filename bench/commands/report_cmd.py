@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import storage
+from bench import output_file, storage
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,9 +28,13 @@ def output_path(args: argparse.Namespace) -> Path:
 def run(args: argparse.Namespace) -> int:
     from bench.report import model, render  # matplotlib and pandas are slow to import
 
+    path = output_path(args)
+    output_file.check_writable(path)  # before the slow part, and as one line
     results = storage.load(args.results)
     base = storage.load(args.base) if args.base else None
     report = model.build(results, base, source=args.results, base_source=args.base)
-    path = render.write(report, output_path(args))
+    path = render.write(report, path)
+    for note in report.notes:
+        print(f"report: kept short: {note}", file=sys.stderr)
     print(f"report: {path}", file=sys.stderr)
     return 0

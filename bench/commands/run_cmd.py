@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import math
 import multiprocessing
 import os
 import re
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import interrupts, interpreters, registry, storage
+from bench import interrupts, interpreters, output_file, registry, storage
 from bench.matrix import (MatrixSpec, build_cases, default_cores, parse_int_list, parse_name_list,
                           parse_sets)
 from bench.metadata import machine_metadata
@@ -46,8 +47,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-thread-limits", action="store_true",
                    help="do not cap BLAS/OpenMP pools in the cases (shows what oversubscription costs)")
     p.add_argument("-o", "--output", help="results file (default: results/run-DATE.json)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds before a case is killed (default 120)")
+    p.add_argument("--timeout", type=positive_seconds, default=120.0,
+                   help="seconds before a case is killed (default 120)")
     p.add_argument("--resume", metavar="FILE", help="continue an interrupted run stored in FILE")
+    p.add_argument("--force", action="store_true", help="overwrite an existing results file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-calibrate", action="store_true", default=bool(os.environ.get("BENCH_NO_CALIBRATE")),
                    help="skip the brief machine calibration (CPU and bandwidth ceilings) before the matrix "
@@ -59,6 +62,17 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--bound", help="what limits the task: cpu (default), memory, io-latency, external-process")
     p.add_argument("--name", help="the task's workload name (default: the function's name)")
     p.set_defaults(func=run)
+
+
+def positive_seconds(text: str) -> float:
+    """--timeout: a finite number of seconds above 0 (0, negative, nan, inf would fail every case)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"wants a finite number of seconds above 0, got {text!r}")
+    return value
 
 
 # ------------------------------------------------------------ choosing what to run
@@ -244,7 +258,7 @@ def import_plugins(workload_modules: list[str], strategy_modules: list[str]) -> 
 
 def run(args: argparse.Namespace) -> int:
     spec, results, output = _prepare(args)
-    workloads = {name: registry.get_workload(name) for name in spec.workloads}
+    workloads = workloads_of(spec)
     cases = build_cases(spec, workloads, start_method_axis(list(spec.strategies), args.scheduler))
     cases, skipped = interpreters.drop_unavailable(cases, results.config.get("python_unavailable", {}))
     results.skipped += [item for item in skipped if item not in results.skipped]
@@ -254,8 +268,19 @@ def run(args: argparse.Namespace) -> int:
                            workload_modules=args.workload_module,
                            strategy_modules=args.strategy_module, progress=not args.no_progress,
                            scheduler=args.scheduler, thread_limits=not args.no_thread_limits)
-    for item in results.skipped:
-        print(f"bench: skipped {item}", file=sys.stderr)
+    output_file.check_writable(output, "--resume" if args.resume else "-o")
+    with output_file.locked(output):
+        if not args.resume:
+            output_file.refuse_overwrite(output, args.force)
+        for item in results.skipped:
+            print(f"bench: skipped {item}", file=sys.stderr)
+        return _measure(args, spec, results, settings, workloads, cases)
+
+
+def _measure(args: argparse.Namespace, spec: MatrixSpec, results: storage.ResultSet, settings: RunSettings,
+             workloads: dict[str, Any], cases: list[Any]) -> int:
+    """Calibrate and run the cases; an interruption or a failed save keeps what the file holds."""
+    output = settings.output
     try:
         with interrupts.stop_on_signals():
             _calibrate(args, spec, results, settings)
@@ -267,6 +292,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"bench: interrupted; {len(results.cases)} measured cases kept in {output} "
               f"(continue with: bench run --resume {output})", file=sys.stderr)
         return 130
+    except storage.SaveError as exc:
+        raise BenchError(f"{exc}; {_kept(output)}") from None
     return _summarise(results, output, args.strict)
 
 
@@ -275,6 +302,17 @@ def _raise_if_incomparable(results: storage.ResultSet) -> None:
     from bench.api import Results
 
     Results(results).raise_if_incomparable()
+
+
+def workloads_of(spec: MatrixSpec) -> dict[str, Any]:
+    return {name: registry.get_workload(name) for name in spec.workloads}
+
+
+def _kept(output: Path) -> str:
+    """What is left after a failed save: writes are atomic, so the last good file is intact."""
+    if output.exists():
+        return f"the file so far is intact; free space or fix the folder, then: bench run --resume {output}"
+    return "nothing was saved; free space or fix the folder, then run again"
 
 
 def _calibrate(args: argparse.Namespace, spec: MatrixSpec, results: storage.ResultSet,
@@ -323,4 +361,7 @@ def _summarise(results: storage.ResultSet, output: Path, strict: bool) -> int:
     print(f"bench: {len(results.cases)} cases, {len(failed)} failed; results in {output}", file=sys.stderr)
     for result in failed:
         print(f"  FAILED {result.case.key}: {result.error}", file=sys.stderr)
+    if results.cases and len(failed) == len(results.cases):
+        print("bench: no case succeeded", file=sys.stderr)
+        return 1
     return 1 if strict and failed else 0

@@ -45,7 +45,7 @@ def run_pair(mode: str, out: Path, seconds: float, change: float, base: Path | N
         return a, b
     assert base is not None
     new = out / f"new-{tag}.json"
-    _check(bench("run", *MATRIX, "--set", new_seconds, "-o", str(new)), "bench run (NEW)")
+    _check(bench("run", *MATRIX, "--set", new_seconds, "--force", "-o", str(new)), "bench run (NEW)")
     return base, new
 
 
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         base = None
         if args.mode == "sequential":
             base = out / "base.json"
-            _check(bench("run", *MATRIX, "--set", f"sleep.seconds={args.seconds}", "-o", str(base)), "bench run (BASE)")
+            _check(bench("run", *MATRIX, "--set", f"sleep.seconds={args.seconds}", "--force", "-o", str(base)),
+                   "bench run (BASE)")
         for change in changes:
             started = time.monotonic()
             code, report = compare(*run_pair(args.mode, out, args.seconds, change, base), extra)

@@ -189,6 +189,7 @@ class CaseArms:
         self.usage = {CASE: _usage(), REFERENCE: _usage()}
         self.tree = _tree_usage()
         self.case_cycles = 0
+        self.previous: list[str] | None = None  # the serial case's last fingerprints
         self.results: list[Any] = []
         self.warm = self.case["mode"] == "warm"
         self.started = False
@@ -251,11 +252,15 @@ class CaseArms:
         return self.tree if 1 < self.case_cycles <= TREE_CYCLES + 1 else None
 
     def _check(self, results: list[Any], arm: str) -> None:
-        from bench.equality import explain_mismatch, fingerprints
+        """Against serial's fingerprints; the serial case against its own previous cycle (nondeterminism)."""
+        from bench import equality
 
+        found = equality.fingerprints(results)
         if self.expected is None:
-            return
-        problem = explain_mismatch(self.expected, fingerprints(results))
+            repeatable = getattr(equality, "check_repeatable", lambda previous, new: None)
+            problem, self.previous = repeatable(self.previous, found), found
+        else:
+            problem = equality.explain_mismatch(self.expected, found)
         if problem:
             raise CaseFailed(("reference cycle: " if arm == REFERENCE else "") + problem)
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from bench import fits, stats
 from bench.explain import WorkloadWhy, explain
-from bench.report import curves, verdict, why
+from bench.report import bounds, curves, verdict, why
 from bench.report.ceilings import CeilingsView
 from bench.report.ceilings import view as ceilings_view
 from bench.report.comparison import ComparisonView, comparison
@@ -121,6 +121,8 @@ class Report:
         """One line for every scaling model the measured p cannot identify ('' when none)."""
         every = [f for w in self.workloads for f in w.fits]
         return why.unidentified_line([f for f in every if not why.identified(f)], len(every), self.measured_p)
+    #: what was cut to keep the page bounded (bench.report.bounds), said on the page and on stderr
+    notes: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- pieces
@@ -221,7 +223,10 @@ def _pairs(mapping: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 def build(results: ResultSet, base: ResultSet | None = None, *, source: str = "results",
           base_source: str | None = None, seed: int = 0) -> Report:
-    """Everything the page shows, from stored results only."""
+    """Everything the page shows, from stored results only, with long strings and huge tables cut (see bounds)."""
+    results, notes = bounds.bounded(results)
+    if base is not None:
+        base, _ = bounds.bounded(base)
     frame = tidy(results)
     rows = keyed_records(results, frame)
     found = instances(rows)
@@ -246,6 +251,7 @@ def build(results: ResultSet, base: ResultSet | None = None, *, source: str = "r
         machine=_pairs({k: v for k, v in meta.items() if not k.startswith("version_")}),
         versions=_pairs({k.removeprefix("version_"): v for k, v in meta.items() if k.startswith("version_")}),
         config=_pairs(results.config), case_settings=tuple(case_settings(results)),
-        columns=tuple(frame.columns), rows=tuple(rows), csv=frame.to_csv(index=False),
-        ceilings=ceilings_view(results, frame), drift=drift_view(results),
+        columns=tuple(frame.columns), rows=tuple(rows[:bounds.MAX_ROWS]),
+        csv=frame.head(bounds.MAX_ROWS).to_csv(index=False), ceilings=ceilings_view(results, frame),
+        drift=drift_view(results), notes=tuple(notes),
     )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from multiprocessing.context import BaseContext
 from typing import Any, Callable, ClassVar, Sequence
 
@@ -49,6 +50,34 @@ def effective_start_method(start_method: str | None) -> str:
         multiprocessing.get_context().get_start_method()
 
 
+class NotPicklable(TypeError):
+    """A task function, task or result cannot cross to or from a worker process; the message says what to do."""
+
+
+#: the advice every picklability message ends with
+THREADS_ADVICE = "or use a thread strategy (threads, dask-threads)"
+
+
+def _dumps_for(pickler: str) -> Callable[[Any], Any]:
+    """The serialiser a strategy really uses: stdlib pickle, or cloudpickle (loky, dask), which takes lambdas."""
+    if pickler == "cloudpickle":
+        try:
+            import cloudpickle
+        except ImportError:
+            from joblib.externals import cloudpickle  # type: ignore[no-redef]
+        return cloudpickle.dumps
+    return lambda obj: pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def pickle_problem(obj: Any, dumps: Callable[[Any], Any]) -> str | None:
+    """None when ``obj`` pickles; else the error as one line ("PicklingError: Can't pickle ...")."""
+    try:
+        dumps(obj)
+    except Exception as exc:  # PicklingError, TypeError, AttributeError: all mean "cannot travel"
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
 class StrategyBase:
     """Default capability flags and a no-op lifecycle."""
 
@@ -62,6 +91,8 @@ class StrategyBase:
     preload: ClassVar[tuple[str, ...]] = ()
     #: how tasks reach workers, one of DISPATCH_RULES (see :func:`dispatch_sizes`)
     dispatch_rule: ClassVar[str] = "task"
+    #: how tasks travel when needs_pickle: "pickle" (multiprocessing) or "cloudpickle" (loky, dask, ray)
+    pickler: ClassVar[str] = "pickle"
 
     def __init__(self, options: StrategyOptions) -> None:
         self.options = options
@@ -79,6 +110,31 @@ class StrategyBase:
 
     def start(self) -> None:
         """Create the pool; warm mode calls it before the timed region."""
+
+    def pickles(self) -> bool:
+        """Whether this instance really sends tasks to other processes (joblib with one worker does not)."""
+        return self.needs_pickle
+
+    def check_picklable(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> None:
+        """On the first map only (a warm-up): raise NotPicklable now, with what to do.
+
+        Otherwise an unpicklable task is dropped by a queue's feeder thread or
+        hangs an executor's shutdown, and the case "times out" two minutes later.
+        """
+        if getattr(self, "_pickle_checked", False) or not self.pickles():
+            return
+        self._pickle_checked = True
+        dumps = _dumps_for(self.pickler)
+        problem = pickle_problem(fn, dumps)
+        if problem:
+            name = getattr(fn, "__qualname__", repr(fn))
+            raise NotPicklable(f"task function {name} cannot be pickled, which strategy {self.name} needs "
+                               f"({problem}): define the task at module level, {THREADS_ADVICE}")
+        for index, task in enumerate(tasks):
+            problem = pickle_problem(task, dumps)
+            if problem:
+                raise NotPicklable(f"task {index} cannot be pickled, which strategy {self.name} needs ({problem}): "
+                                   f"make tasks plain data (no locks, open files or lambdas), {THREADS_ADVICE}")
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
         raise NotImplementedError

@@ -67,6 +67,7 @@ class DaskDistributed(StrategyBase):
     dispatch_rule = "pool-chunks"
     uses_processes = True
     needs_pickle = True
+    pickler = "cloudpickle"
     requires = ("distributed",)
     preload = ("dask.distributed",)
 
@@ -118,6 +119,7 @@ class DaskDistributed(StrategyBase):
                 "cluster_threads": sum(int(w.get("nthreads", 0)) for w in workers.values())}
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         futures = self._client.map(run_batch, batches(tasks, self._parallelism()), fn=fn, pure=False)
         return [result for batch in self._client.gather(futures) for result in batch.values]
 

@@ -40,6 +40,7 @@ class _DaskLocal(StrategyBase):
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
         import dask.bag
 
+        self.check_picklable(fn, tasks)  # a no-op for threads
         partitions = max(1, min(len(tasks), 4 * self.workers))
         bag = dask.bag.from_sequence(list(tasks), npartitions=partitions).map(fn)
         return bag.compute(scheduler=_scheduler_get(self.scheduler), pool=self._pool, num_workers=self.workers,
@@ -69,6 +70,7 @@ class DaskProcesses(_DaskLocal):
     preload = ("dask.bag", "dask.multiprocessing")
     uses_processes = True
     needs_pickle = True
+    pickler = "cloudpickle"
 
     def _compute_options(self) -> dict[str, Any]:
         # dask's multiprocessing scheduler batches ready tasks 6 at a time by

@@ -20,6 +20,7 @@ class ProcessPool(StrategyBase):
         )
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)  # an unpicklable task fails the map, then hangs shutdown(wait=True)
         chunksize = pool_chunksize(len(tasks), self.workers)
         return list(self._executor.map(fn, tasks, chunksize=chunksize))
 

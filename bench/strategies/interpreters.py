@@ -34,6 +34,7 @@ class Interpreters(StrategyBase):
         self._executor = InterpreterPoolExecutor(max_workers=self.workers)
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         return list(self._executor.map(fn, tasks))
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ class Joblib(StrategyBase):
     summary = "joblib.Parallel(backend='loky'), batches of Pool.map's chunk size"
     uses_processes = True
     needs_pickle = True
+    pickler = "cloudpickle"
     backend: ClassVar[str] = "loky"
     preload = ("joblib",)
     #: "chunk": pool_chunksize(tasks, workers); "auto": joblib's adaptive batching
@@ -41,6 +42,7 @@ class Joblib(StrategyBase):
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
         from joblib import delayed
 
+        self.check_picklable(fn, tasks)
         # batch_size is Parallel's constructor argument, read at each call
         self._parallel.batch_size = (pool_chunksize(len(tasks), self.workers)
                                      if self.batching == "chunk" else "auto")
@@ -48,18 +50,25 @@ class Joblib(StrategyBase):
 
     def close(self) -> None:
         self._parallel.__exit__(None, None, None)
-        if self.uses_processes:
+        if self.uses_processes and not self.sequential():
             # loky keeps a reusable executor alive after Parallel exits; a cold
             # case must pay start-up again and no worker may outlive the run
             from joblib.externals.loky import get_reusable_executor
 
             get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
+    def pickles(self) -> bool:
+        return self.needs_pickle and not self.sequential()
+
+    def sequential(self) -> bool:
+        """joblib's own shortcut, which its users get too: n_jobs=1 runs in the calling process."""
+        return self.workers == 1
+
     def describe(self) -> dict[str, Any]:
-        described = {"backend": self.backend, "start_method": "loky", "batching": self.batching}
-        if self.workers == 1:  # joblib's own shortcut, which its users get too
-            described["note"] = "n_jobs=1 runs sequentially in the calling process"
-        return described
+        if self.sequential():  # label what ran: no loky, no worker process
+            return {"backend": "sequential", "start_method": "sequential", "batching": self.batching,
+                    "note": "n_jobs=1 runs sequentially in the calling process (no loky workers)"}
+        return {"backend": self.backend, "start_method": "loky", "batching": self.batching}
 
 
 class JoblibThreads(Joblib):

@@ -18,6 +18,7 @@ class Loky(StrategyBase):
     uses_processes = True
     needs_pickle = True
     requires = ("loky",)
+    pickler = "cloudpickle"
 
     @classmethod
     def honours_start_method(cls, scheduler: str | None = None) -> bool:
@@ -30,6 +31,7 @@ class Loky(StrategyBase):
         self._executor = get_reusable_executor(max_workers=self.workers, context="loky", reuse=False)
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         chunksize = pool_chunksize(len(tasks), self.workers)
         return list(self._executor.map(fn, tasks, chunksize=chunksize))
 

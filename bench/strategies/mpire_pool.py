@@ -19,6 +19,7 @@ class Mpire(StrategyBase):
     uses_processes = True
     needs_pickle = True
     requires = ("mpire",)
+    pickler = "cloudpickle"  # under fork the function is inherited, not pickled: check leniently
 
     def start(self) -> None:
         from mpire import WorkerPool
@@ -27,6 +28,7 @@ class Mpire(StrategyBase):
         self._pool = WorkerPool(n_jobs=self.workers, start_method=method, keep_alive=True, daemon=True)
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         chunk_size = pool_chunksize(len(tasks), self.workers)
         # concatenate_numpy_output=False: mpire would otherwise glue array results into one array
         return self._pool.map(fn, [(task,) for task in tasks], chunk_size=chunk_size,

@@ -53,6 +53,7 @@ class PoolMap(_PoolStrategy):
     dispatch_rule = "pool-chunks"
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         # Pool.map is map_async(...).get(); waiting on map_async ourselves lets us watch the workers
         return self._wait(self._pool.map_async(fn, tasks))
 
@@ -65,6 +66,7 @@ class PoolAsync(_PoolStrategy):
     summary = "multiprocessing.Pool.apply_async, one submission per task, results gathered in order"
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         pending = [self._pool.apply_async(fn, (task,)) for task in tasks]
         return [self._wait(result) for result in pending]
 
@@ -75,5 +77,6 @@ class PoolMapAsync(_PoolStrategy):
     dispatch_rule = "pool-chunks"
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)
         chunksize = pool_chunksize(len(tasks), self.workers)
         return self._wait(self._pool.map_async(fn, tasks, chunksize=chunksize))

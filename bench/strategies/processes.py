@@ -7,14 +7,32 @@ come back tagged with their index, so the caller gets them in order.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import queue
 import traceback
 from typing import Any, Callable, Sequence
 
-from bench.strategies.base import StrategyBase, mp_context, pool_chunksize
+from bench.strategies.base import THREADS_ADVICE, NotPicklable, StrategyBase, mp_context, pickle_problem, pool_chunksize
 
 _POLL_SECONDS = 0.2
 _STOP = None
+#: marks a worker's error that is a result it could not pickle (raised as NotPicklable in the parent)
+_NOT_PICKLABLE = "not-picklable:"
+
+
+def _pickled_results(results: list[Any]) -> bytes | str:
+    """The results pickled here, or why they cannot be (a message starting with _NOT_PICKLABLE).
+
+    Queue.put pickles in a feeder thread that prints the error and drops the
+    item, so the parent would wait for it forever; pickling first makes the
+    failure an answer.  It costs one more copy of the pickled bytes.
+    """
+    try:
+        return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        problem = next(filter(None, (pickle_problem(r, pickle.dumps) for r in results)), "unknown")
+        return (f"{_NOT_PICKLABLE}a task's result cannot be pickled to come back from the worker ({problem}): "
+                f"return plain data (numbers, strings, lists, arrays), {THREADS_ADVICE}")
 
 
 class QueueWorker:
@@ -25,9 +43,14 @@ class QueueWorker:
         while (message := inbox.get()) is not _STOP:
             fn, chunk_id, items = message
             try:
-                outbox.put((chunk_id, [fn(item) for item in items], None))
+                payload = _pickled_results([fn(item) for item in items])
             except BaseException as exc:  # report, don't die silently: the parent must know
                 outbox.put((chunk_id, None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+                continue
+            if isinstance(payload, str):
+                outbox.put((chunk_id, None, payload))
+            else:
+                outbox.put((chunk_id, payload, None))
 
 
 class _WorkerMixin:
@@ -76,16 +99,19 @@ class Processes(StrategyBase):
             worker.start()
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        self.check_picklable(fn, tasks)  # the inbox's feeder thread would drop what does not pickle
         size = pool_chunksize(len(tasks), self.workers)
         chunks = [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
         for chunk_id, chunk in enumerate(chunks):
             self._inbox.put((fn, chunk_id, chunk))
         done: dict[int, list[Any]] = {}
         while len(done) < len(chunks):
-            chunk_id, results, error = self._next_result()
+            chunk_id, payload, error = self._next_result()
+            if error is not None and error.startswith(_NOT_PICKLABLE):
+                raise NotPicklable(error[len(_NOT_PICKLABLE):])
             if error is not None:
                 raise RuntimeError(f"task failed in worker: {error.splitlines()[0]}")
-            done[chunk_id] = results
+            done[chunk_id] = pickle.loads(payload)
         return [result for chunk_id in range(len(chunks)) for result in done[chunk_id]]
 
     def _next_result(self) -> tuple[int, Any, str | None]:

@@ -29,6 +29,7 @@ class Ray(StrategyBase):
     uses_processes = True
     needs_pickle = True
     requires = ("ray",)
+    pickler = "cloudpickle"
 
     @classmethod
     def honours_start_method(cls, scheduler: str | None = None) -> bool:
@@ -48,6 +49,7 @@ class Ray(StrategyBase):
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
         import ray
 
+        self.check_picklable(fn, tasks)
         size = pool_chunksize(len(tasks), self.workers)
         refs = [self._remote.remote(list(tasks[i:i + size]), fn) for i in range(0, len(tasks), size)]
         return [result for batch in ray.get(refs) for result in batch]

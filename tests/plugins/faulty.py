@@ -29,6 +29,12 @@ def _spawn_escaped_orphan() -> None:
 
 def faulty_task(task: tuple[int, str]) -> int:
     index, fault = task
+    if fault == "always":  # serial too: no case of the workload can succeed
+        raise ValueError(f"always fails (task {index})")
+    if fault == "linger":  # serial too: a non-daemon thread keeps the process from exiting
+        threading.Thread(target=time.sleep, args=(600,), name="lingering").start()
+    if fault == "lambda":  # serial too: a result that cannot be fingerprinted
+        return lambda: index  # type: ignore[return-value]
     if in_worker() and index == 1:
         if fault == "raise":
             raise ValueError(f"boom in task {index}")
@@ -40,6 +46,8 @@ def faulty_task(task: tuple[int, str]) -> int:
             time.sleep(3600)
         if fault == "wrong":
             return -index
+        if fault == "unpicklable":  # a result only a worker makes, that cannot travel back
+            return lambda: index  # type: ignore[return-value]
         if fault == "memory":
             bytearray(1 << 44)  # 16 TiB: MemoryError, as from a capped worker
         if fault == "orphan":
@@ -51,15 +59,31 @@ class Faulty(WorkloadBase):
     name = "faulty"
     summary = "tasks that misbehave in workers on demand"
     bound = "cpu"
-    params = (Param("fault", str, "none", "none", "none|raise|exit|kill|hang|wrong|memory|orphan"),
+    params = (Param("fault", str, "none", "none",
+                    "none|raise|exit|kill|hang|wrong|memory|orphan|always|unpicklable|lock|linger|lambda"),
               Param("n", int, 4, 4, "tasks", minimum=1))
     task = staticmethod(faulty_task)
 
     def make_tasks(self, params):
+        if params["fault"] == "lock":  # a task argument no process strategy can send
+            return [(i, threading.Lock()) for i in range(params["n"])]
         return [(i, params["fault"]) for i in range(params["n"])]
 
 
+class LambdaTask(Faulty):
+    """A task function that is a lambda: fine in threads, not picklable for processes."""
+
+    name = "lambdatask"
+    summary = "a lambda as the task function"
+    params = (Param("n", int, 4, 4, "tasks", minimum=1),)
+    task = staticmethod(lambda task: task * task)
+
+    def make_tasks(self, params):
+        return list(range(params["n"]))
+
+
 WORKLOAD = Faulty()
+WORKLOADS = [LambdaTask()]
 
 
 class Reversing(Threads):
