@@ -98,3 +98,11 @@ def test_an_escaped_grandchild_does_not_outlive_the_run(tmp_path, no_leaked_proc
     before = sleepers()
     run_faults(tmp_path, "orphan", "pool-map")
     assert sleepers() - before == set()
+
+
+def test_a_nondeterministic_workload_is_named_as_such_not_blamed_on_each_strategy(tmp_path, no_leaked_processes):
+    results = run_faults(tmp_path, "random", "threads")
+    serial, threads = by_strategy(results)["serial"], by_strategy(results)["threads"]
+    assert not serial.ok and "the workload is nondeterministic" in serial.error
+    assert not threads.ok and "serial case failed" in threads.error
+    assert_rest_of_matrix_ran(results)

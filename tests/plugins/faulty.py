@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -33,6 +34,8 @@ def faulty_task(task: tuple[int, str]) -> int:
         raise ValueError(f"always fails (task {index})")
     if fault == "linger":  # serial too: a non-daemon thread keeps the process from exiting
         threading.Thread(target=time.sleep, args=(600,), name="lingering").start()
+    if fault == "random":  # serial too: every cycle gives other results
+        return index * index + random.randrange(1_000_000)
     if fault == "lambda":  # serial too: a result that cannot be fingerprinted
         return lambda: index  # type: ignore[return-value]
     if in_worker() and index == 1:
