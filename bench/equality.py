@@ -38,6 +38,10 @@ def fingerprint(obj: Any) -> str:
     return hashlib.blake2b(_encode(obj), digest_size=8).hexdigest()
 
 
+#: the words every "results cannot be checked" error carries (bench.function_workload finds them)
+INCOMPARABLE = "cannot be compared between strategies"
+
+
 class ResultNotComparable(TypeError):
     """A task's result cannot be fingerprinted (pickle cannot encode it), so no case can be checked."""
 
@@ -51,7 +55,7 @@ def fingerprints(results: Sequence[Any]) -> list[str]:
         except Exception as exc:  # PicklingError, TypeError, AttributeError from the pickle fallback
             problem = f"{type(exc).__name__}: {exc}".splitlines()[0]
             raise ResultNotComparable(
-                f"the result of task {index} (a {type(item).__name__}) cannot be compared between strategies: "
+                f"the result of task {index} (a {type(item).__name__}) {INCOMPARABLE}: "
                 f"pickle cannot encode it ({problem}); return plain data (numbers, strings, lists, arrays)"
             ) from None
     return found

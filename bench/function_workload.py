@@ -27,12 +27,11 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from bench.equality import INCOMPARABLE  # the phrase of the error when results cannot be fingerprinted
 from bench.model import BOUNDS, BenchError, Params, WorkloadBase
 
 #: prefix of a workload-module entry that describes a function workload
 ENTRY_PREFIX = "bench-function:"
-#: the start of the one-line error a case reports when results cannot be fingerprinted
-INCOMPARABLE = "results of the task cannot be compared with serial"
 _INPUT_SEQUENCES = (list, tuple, range)
 
 
@@ -161,23 +160,10 @@ class FunctionWorkload(WorkloadBase):
         return list(self.inputs)
 
     def summarize(self, params: Params, results: Sequence[Any]) -> dict[str, float]:
-        """No metrics; but the serial case calls this before fingerprinting: check that first."""
-        check_comparable(results)
         return {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_task": None}  # the wrapper is rebuilt where it is used
-
-
-def check_comparable(results: Sequence[Any]) -> None:
-    """Results are checked against serial by fingerprint; ones that cannot be fingerprinted are refused."""
-    from bench.equality import fingerprints
-
-    try:
-        fingerprints(results)
-    except Exception as exc:
-        raise BenchError(f"{INCOMPARABLE} ({type(exc).__name__}: {exc}); return plain values such as "
-                         "numbers, strings, tuples, lists, dicts or numpy arrays") from None
 
 
 # ------------------------------------------------------------ entries: how a case process finds it
@@ -266,5 +252,5 @@ def incomparable_error(errors: Sequence[str]) -> str | None:
     """The comparability failure among case errors, without its exception-type prefix."""
     for error in errors:
         if INCOMPARABLE in error:
-            return error[error.index(INCOMPARABLE):]
+            return error.split(": ", 1)[1] if error.startswith("ResultNotComparable: ") else error
     return None
