@@ -146,7 +146,7 @@ def test_a_plugin_module_is_looked_for_in_the_current_folder(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("field,value,message", [
-    ("name", "", "unusable name ''"), ("name", "a/b", "unusable name 'a/b'"),
+    ("name", "", "is missing name"), ("name", "a/b", "unusable name 'a/b'"),
     ("bound", "gpu", "declares bound 'gpu'; known: cpu, memory, io-latency, external-process"),
 ])
 def test_a_workload_with_an_empty_name_or_unknown_bound_is_refused(tmp_path, monkeypatch, field, value, message):
