@@ -17,8 +17,8 @@ def test_a_check_is_violated_only_when_the_whole_interval_is_outside():
 
 
 def _row(**fields):
-    row = {"workload": "fib", "params": "k=25,n=8", "strategy": "processes", "cores": 2, "workers": 2,
-           "mode": "warm", "bound": "cpu", "ok": True, "speedup": 1.8, "speedup_ci_low": 1.7,
+    row = {"workload": "fib", "params": "k=27,n=8", "strategy": "processes", "cores": 2, "workers": 2,
+           "mode": "warm", "bound": "cpu", "ok": True, "speedup": 1.8, "median_s": 0.15, "speedup_ci_low": 1.7,
            "speedup_ci_high": 1.9, "python": "3.11.7 (GIL enabled)"}
     return {**row, **fields}
 
@@ -31,4 +31,12 @@ def test_truths_that_apply_to_a_row():
     assert {c.truth for c in checks([_row()], neighbour=True)} == {"p-cores"}  # no idle-core floor
     sleep = checks([_row(workload="sleep", params="n=10,seconds=0.05", strategy="threads", bound="io-latency",
                          workers=4, speedup=3.3, speedup_ci_low=3.2, speedup_ci_high=3.4)])
-    assert [(c.truth, round(c.high, 3)) for c in sleep] == [("sleep", 3.333)]
+    assert [(c.truth, round(c.low, 3), round(c.high, 3)) for c in sleep] == [("sleep", 3.233, 3.333)]
+
+
+def test_floors_are_not_checked_for_tasks_too_short_for_dispatch_to_be_free():
+    short = _row(median_s=0.02)  # 1.8 x 0.02 / 8 = 4.5 ms of serial work per task
+    assert {c.truth for c in checks([short])} == {"p-cores"}
+    sleep = checks([_row(workload="sleep", params="n=8,seconds=0.01", strategy="threads", bound="io-latency",
+                         median_s=0.04, workers=2, speedup=1.9)])
+    assert [(c.truth, c.low) for c in sleep] == [("sleep", 0.0)]
