@@ -372,8 +372,10 @@ def readings(calibration: Mapping[str, Any]) -> list[tuple[float | None, Machine
 
 def nearest(found: Sequence[tuple[float | None, Machine]], when: float | None) -> Machine:
     """The reading taken nearest ``when`` (epoch s); the first one when times are unknown."""
+    if when is None:
+        return found[0][1]
     timed = [(abs(at_time - when), machine) for at_time, machine in found if at_time is not None]
-    if when is None or not timed:
+    if not timed:
         return found[0][1]
     return min(timed, key=lambda item: item[0])[1]
 

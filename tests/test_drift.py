@@ -60,3 +60,9 @@ def test_efficiency_uses_the_ceiling_reading_nearest_the_case():
     columns = ceiling.columns(late, None, 1.7, found)
     assert columns["ceiling"] == 1.4 and columns["efficiency_vs_ceiling"] > 1
     assert "noisy" in columns["ceiling_note"] and "x1.90, x1.40" in columns["ceiling_note"]
+
+
+def test_a_case_without_stamps_takes_the_first_reading():
+    found = [(1000.0, {"cpu": {}}), (5000.0, {"cpu": {2: None}})]
+    assert ceiling.nearest(found, None) == {"cpu": {}}
+    assert ceiling.nearest([(None, {"cpu": {}})], 3.0) == {"cpu": {}}

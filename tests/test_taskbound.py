@@ -86,7 +86,7 @@ def test_dispatch_rules(rule, n, workers, expected):
 
 @pytest.mark.parametrize("name,rule", [("serial", "task"), ("threads", "task"), ("pool-async", "task"),
                                        ("pool-map", "pool-chunks"), ("process-pool", "pool-chunks"),
-                                       ("processes", "pool-chunks"), ("joblib", "pool-chunks"),
+                                       ("processes", "pool-chunks"), ("joblib", "adaptive"),
                                        ("joblib-auto", "adaptive"), ("dask-threads", "partitions")])
 def test_strategies_declare_how_they_dispatch(name, rule):
     strategy = registry.get_strategy(name)
