@@ -26,8 +26,9 @@ def _row(**fields):
 def test_truths_that_apply_to_a_row():
     names = {c.truth for c in checks([_row()])}
     assert names == {"p-cores", "8-equal"}
-    assert {c.truth for c in checks([_row(strategy="threads", cores=1, workers=1)])} == \
-        {"p-cores", "one-core", "gil-threads"}
+    one_core = checks([_row(strategy="threads", cores=1, workers=1)])
+    assert {c.truth for c in one_core} == {"p-cores", "one-core", "gil-threads"}
+    assert [c.low for c in one_core if c.truth == "one-core"] == [0.9]
     assert {c.truth for c in checks([_row()], neighbour=True)} == {"p-cores"}  # no idle-core floor
     sleep = checks([_row(workload="sleep", params="n=10,seconds=0.05", strategy="threads", bound="io-latency",
                          workers=4, speedup=3.3, speedup_ci_low=3.2, speedup_ci_high=3.4)])
