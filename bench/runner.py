@@ -25,7 +25,7 @@ from bench.measure.core import TimingPlan
 #: rounds per case: a parallel case's round is a (reference, case) pair; it stops once its
 #: paired speed-up is within +-target (relative half-width) or the budget of cycle seconds is spent
 PLANS: dict[str, TimingPlan] = {
-    "quick": TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=0.6, target=0.03),
+    "quick": TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=0.5, target=0.03),
     "full": TimingPlan(warmups=2, values=400, min_values=10, budget_seconds=30.0, target=0.015),
 }
 

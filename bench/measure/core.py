@@ -139,7 +139,7 @@ def one_line(exc: BaseException) -> str:
 
 #: case cycles (after the first, a warm-up) whose CPU is also read for the whole process tree:
 #: reading every worker costs milliseconds outside the timed region, so a few cycles give the means
-TREE_CYCLES = 4
+TREE_CYCLES = 2
 
 
 def _usage() -> Any:
