@@ -249,7 +249,7 @@ def _samples(result: CaseResult, serials: dict[tuple[Any, ...], CaseResult], met
     if result.case.is_serial:
         return [], "serial case: the speed-up reference"
     if result.paired:  # one ratio per pair: each measured within one round
-        return [r / v for r, v in zip(result.reference, result.values)], ""
+        return [float(r) for r in stats.pair_ratios(result.reference, result.values)], ""
     serial = serials.get(serial_key(result.case))
     if serial is None:
         return [], f"no serial baseline in {side}"
