@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 _SCHEDSTAT_PATHS = ("/proc/thread-self/schedstat", "/proc/self/schedstat")
@@ -94,14 +94,42 @@ class CycleUsage:
 # sit just outside the timed region, never inside it.
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+#: /proc/PID/stat (what psutil reads) counts CPU in these units: 10 ms, longer than a short cycle
+_TICK = 1.0 / _CLOCK_TICKS
 
 
 @dataclass(frozen=True)
 class ProcCpu:
-    """One live descendant at one snapshot: its own CPU and that of its reaped children."""
+    """One live descendant at one snapshot: its own CPU and that of its reaped children.
+
+    ``own`` comes in clock ticks (10 ms) and counts every thread it ever had; ``threads``
+    (tid -> on-CPU seconds, schedstat, in ns) is exact but only for the threads alive now.
+    """
 
     own: float
     reaped: float
+    threads: Mapping[int, float] = field(default_factory=dict)
+
+
+def own_delta(before: ProcCpu | None, after: ProcCpu) -> float:
+    """A descendant's own CPU inside the cycle (``before`` None: it was born in it).
+
+    The ticks truncate: a 5 ms cycle reads 0 or 10 ms per process, which made square's
+    overhead exceed p x wall.  The threads' exact times miss only a thread that ended in
+    the cycle, and then the ticks grew by more than their 10 ms grain beyond them: only
+    then are the ticks taken.
+    """
+    coarse = after.own - (before.own if before is not None else 0.0)
+    if not after.threads:
+        return coarse
+    base = before.threads if before is not None else {}
+    fine = sum(cpu - base.get(tid, 0.0) for tid, cpu in after.threads.items())
+    return coarse if coarse - fine > 2 * _TICK else fine
+
+
+def spent_before(proc: ProcCpu) -> float:
+    """The best lower bound of a process's CPU so far: truncated ticks, or its live threads' exact sum."""
+    return max(proc.own, sum(proc.threads.values()))
 
 
 @dataclass(frozen=True)
@@ -140,10 +168,10 @@ def workers_cpu(before: TreeSnapshot, after: TreeSnapshot) -> float:
     children time, so what it had already spent at ``before`` is taken back out (at most
     what was reaped, in case it was reaped by someone we do not see, e.g. a subreaper).
     """
-    lived = sum(after.procs[k].own - p.own for k, p in before.procs.items() if k in after.procs)
-    born = sum(p.own + p.reaped for k, p in after.procs.items() if k not in before.procs)
+    lived = sum(own_delta(p, after.procs[k]) for k, p in before.procs.items() if k in after.procs)
+    born = sum(spent_before(p) + p.reaped for k, p in after.procs.items() if k not in before.procs)
     growth = _reaped_growth(before, after)
-    gone = sum(p.own + p.reaped for k, p in before.procs.items() if k not in after.procs)
+    gone = sum(spent_before(p) + p.reaped for k, p in before.procs.items() if k not in after.procs)
     return max(0.0, lived + born + growth - min(gone, max(growth, 0.0)))
 
 
@@ -162,9 +190,9 @@ def tree_delta(before: TreeSnapshot, after: TreeSnapshot) -> TreeDelta:
                      wait=wait_delta(before.waits, after.waits), steal=steal, workers_seen=len(after.procs))
 
 
-def _thread_waits(pid: int | str) -> dict[int, float]:
-    """tid -> run-queue wait (schedstat field 2) for every live thread of one process."""
-    found: dict[int, float] = {}
+def _thread_stats(pid: int | str) -> dict[int, tuple[float, float]]:
+    """tid -> (on-CPU seconds, run-queue wait seconds): schedstat fields 1 and 2, every live thread."""
+    found: dict[int, tuple[float, float]] = {}
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -172,13 +200,14 @@ def _thread_waits(pid: int | str) -> dict[int, float]:
     for tid in tids:
         try:
             with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as handle:
-                found[int(tid)] = int(handle.read().split()[1]) / 1e9
+                fields = handle.read().split()
+            found[int(tid)] = (int(fields[0]) / 1e9, int(fields[1]) / 1e9)
         except (OSError, ValueError, IndexError):
             continue  # the thread ended between listing and reading
     return found
 
 
-def _proc_cpu(proc: Any) -> tuple[tuple[int, float], ProcCpu] | None:
+def _proc_cpu(proc: Any, threads: Mapping[int, float]) -> tuple[tuple[int, float], ProcCpu] | None:
     """One descendant's identity and CPU times; None when it vanished meanwhile."""
     import psutil
 
@@ -188,7 +217,8 @@ def _proc_cpu(proc: Any) -> tuple[tuple[int, float], ProcCpu] | None:
             key = (proc.pid, proc.create_time())
     except (psutil.Error, OSError):
         return None
-    return key, ProcCpu(own=times.user + times.system, reaped=times.children_user + times.children_system)
+    return key, ProcCpu(own=times.user + times.system, reaped=times.children_user + times.children_system,
+                        threads=threads)
 
 
 def _descendants() -> list[Any]:
@@ -225,10 +255,15 @@ def tree_snapshot(cpus: Sequence[int]) -> TreeSnapshot:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     descendants = _descendants()
-    procs = dict(found for found in map(_proc_cpu, descendants) if found is not None)
-    waits = _thread_waits("self")
+    stats = {proc.pid: _thread_stats(proc.pid) for proc in descendants}
+    procs: dict[tuple[int, float], ProcCpu] = {}
     for proc in descendants:
-        waits.update(_thread_waits(proc.pid))
+        found = _proc_cpu(proc, {tid: cpu for tid, (cpu, _) in stats[proc.pid].items()})
+        if found is not None:
+            procs[found[0]] = found[1]
+    waits = {tid: wait for tid, (_, wait) in _thread_stats("self").items()}
+    for per_thread in stats.values():
+        waits.update({tid: wait for tid, (_, wait) in per_thread.items()})
     return TreeSnapshot(self_cpu=own.ru_utime + own.ru_stime, reaped_cpu=children.ru_utime + children.ru_stime,
                         procs=procs, waits=waits, steal=cpu_steal(cpus))
 

@@ -132,14 +132,20 @@ def _heading(why: WorkloadWhy) -> str:
     return f"{name} at {why.cores} cores: the p x wall core-seconds of each case"
 
 
+def _case_name(why: WorkloadWhy, case: CaseWhy) -> str:
+    """Strategy and mode, and the worker count where the table has more than one."""
+    several = len({c.workers for c in why.cases}) > 1
+    return f"{case.strategy} {case.mode}" + (f" ({case.workers} workers)" if several else "")
+
+
 def _notes(why: WorkloadWhy) -> list[str]:
     """The readings of each case, then what was adjusted or missing, once each."""
-    lines = [f"{c.strategy} {c.mode}: {' '.join(c.readings)}" for c in why.cases if c.readings]
+    lines = [f"{_case_name(why, c)}: {' '.join(c.readings)}" for c in why.cases if c.readings]
     if why.missing:
         lines.append(f"No accounting: {why.missing}.")
     if why.cases and not any(c.bound for c in why.cases):
         lines.append(NO_BOUND)
-    adjusted = dict.fromkeys(f"{c.strategy} {c.mode}: {c.note}" for c in why.cases if c.accounting and c.note)
+    adjusted = dict.fromkeys(f"{_case_name(why, c)}: {c.note}" for c in why.cases if c.accounting and c.note)
     return lines + list(adjusted)
 
 

@@ -45,7 +45,8 @@ def test_a_failing_cycle_is_still_counted_and_the_error_propagates():
 
 # ------------------------------------------------------------------ TreeUsage: the whole process tree
 
-from bench.cpu_usage import ProcCpu, TreeSnapshot, TreeUsage, tree_delta, tree_metrics, wait_delta, workers_cpu  # noqa: E402
+from bench.cpu_usage import (  # noqa: E402 - the TreeUsage half of this file
+    ProcCpu, TreeSnapshot, TreeUsage, own_delta, tree_delta, tree_metrics, wait_delta, workers_cpu)
 
 
 def snap(procs=None, reaped=0.0, self_cpu=0.0, waits=None, steal=None):
@@ -77,6 +78,25 @@ def test_a_reused_pid_is_another_process():
     before = snap({(10, 1.0): ProcCpu(own=3.0, reaped=0.0)}, reaped=0.0)
     after = snap({(10, 7.0): ProcCpu(own=0.2, reaped=0.0)}, reaped=3.1)
     assert workers_cpu(before, after) == pytest.approx(0.2 + 0.1)
+
+
+def test_a_short_cycle_takes_the_threads_exact_times_not_the_10_ms_ticks():
+    before = ProcCpu(own=1.00, reaped=0.0, threads={1: 0.604, 2: 0.400})
+    after = ProcCpu(own=1.01, reaped=0.0, threads={1: 0.607, 2: 0.402})  # the ticks rolled over: +10 ms
+    assert own_delta(before, after) == pytest.approx(0.005)
+    assert workers_cpu(snap({(10, 1.0): before}), snap({(10, 1.0): after})) == pytest.approx(0.005)
+
+
+def test_a_thread_that_ended_in_the_cycle_sends_the_reading_back_to_the_ticks():
+    before = ProcCpu(own=0.80, reaped=0.0, threads={1: 0.5, 2: 0.3})
+    after = ProcCpu(own=0.95, reaped=0.0, threads={1: 0.52})  # thread 2 ran 130 ms more, then ended
+    assert own_delta(before, after) == pytest.approx(0.15)
+
+
+def test_a_worker_born_in_the_cycle_counts_its_exact_threads_when_the_ticks_truncated_them():
+    born = ProcCpu(own=0.0, reaped=0.0, threads={5: 0.004})
+    assert workers_cpu(snap(), snap({(11, 9.0): born})) == pytest.approx(0.004)
+    assert own_delta(None, born) == pytest.approx(0.004)
 
 
 def test_wait_counts_live_threads_deltas_and_new_threads_whole():
