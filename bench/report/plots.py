@@ -201,9 +201,10 @@ def _draw_overhead(figure: Figure, items: Sequence[Overhead], palette: dict[str,
     ax.axvline(0, color="#555555", linewidth=0.9)
     ax.grid(axis="y", visible=False)
     for position, value in zip(y, millis):
+        # a negative bar's words go right of zero too: on its left they ran into the row's label
         text = f"{value:.3g} ms" if value >= 0 else f"{value:.3g} ms: cold faster, noise"
-        ax.annotate(text, (value, position), xytext=(4 if value >= 0 else -4, 0),
-                    textcoords="offset points", va="center", ha="left" if value >= 0 else "right", fontsize=8)
+        ax.annotate(text, (max(value, 0.0), position), xytext=(4, 0),
+                    textcoords="offset points", va="center", ha="left", fontsize=8)
     ax.margins(x=0.35 if min(millis) < 0 else 0.25)
     where = f", {_count(items[0].cores, 'core')}, {_count(items[0].workers, 'worker')}" if len(counts) == 1 else ""
     ax.set_xlabel(f"cold median \u2212 warm median (ms){where}")
