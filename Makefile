@@ -61,7 +61,7 @@ extras: $(STAMP)
 # `make venv-3.12` finds python3.12 (pyenv's versions, then PATH) and makes
 # .venvs/3.12.x with this project installed; run it again to refresh.
 venv-%: $(STAMP)
-	$(PY) -m bench.interpreters setup $*
+	$(PY) -m bench.execute.pythons setup $*
 
 clean:
 	rm -rf $(VENV) .venvs reports/*.html .pytest_cache

@@ -159,13 +159,13 @@ class Results:
 
     def table(self) -> Any:
         """The tidy table (pandas DataFrame): one row per case, as ``bench table``."""
-        from bench.table import tidy
+        from bench.analysis.table import tidy
 
         return tidy(self.results)
 
     def _rows(self) -> tuple[list[dict[str, Any]], list[Any], dict[Any, str]]:
-        from bench.report.model import keyed_records, labels
-        from bench.report.records import instances
+        from bench.render.html.page import keyed_records, labels
+        from bench.analysis.records import instances
 
         rows = keyed_records(self.results, self.table())
         found = instances(rows)
@@ -175,21 +175,21 @@ class Results:
         """Per workload: the best strategy at the most cores, its speed-up and interval, in words."""
         import pandas as pd
 
-        from bench.report.verdict import verdicts
+        from bench.analysis.verdict import verdicts
 
         rows, found, names = self._rows()
         return pd.DataFrame([_verdict_row(v) for v in verdicts(found, names, rows)], columns=VERDICT_COLUMNS)
 
     def report(self, path: str | Path, base: "Results | None" = None) -> Path:
         """Write the self-contained HTML report (as ``bench report``) to ``path``."""
-        from bench.report import model, render
+        from bench.render.html import page, document
 
-        built = model.build(self.results, base.results if base else None, source=str(path))
-        return render.write(built, path)
+        built = page.build(self.results, base.results if base else None, source=str(path))
+        return document.write(built, path)
 
     def compare(self, other: "Results", **options: Any) -> Any:
-        """``bench compare SELF OTHER``: self is the base; options as ``bench.compare.CompareOptions``."""
-        from bench.compare import CompareOptions, compare
+        """``bench compare SELF OTHER``: self is the base; options as ``bench.analysis.compare.CompareOptions``."""
+        from bench.analysis.compare import CompareOptions, compare
 
         try:
             chosen = CompareOptions(**options)
@@ -210,8 +210,8 @@ class Results:
 
     def speedup_plots(self) -> dict[str, str]:
         """Per workload label, the report's speed-up figure as a data URI (SVG)."""
-        from bench.report import curves, plots
-        from bench.report.records import instance
+        from bench.render.html import curves, plots
+        from bench.analysis.records import instance
 
         rows, found, names = self._rows()
         palette = plots.colours([str(r["strategy"]) for r in rows])

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from bench.equality import INCOMPARABLE  # the phrase of the error when results cannot be fingerprinted
+from bench.measure.equality import INCOMPARABLE  # the phrase of the error when results cannot be fingerprinted
 from bench.model import BOUNDS, BenchError, Params, WorkloadBase
 
 #: prefix of a workload-module entry that describes a function workload

@@ -134,6 +134,13 @@ class StrategyOptions:
     cores: tuple[int, ...] = ()  # the CPUs the case is pinned to
 
 
+def parallelism(workers: int, cores: int) -> int:
+    """Workers that can actually run at once: ``min(workers, cores)``; the p of every model and account."""
+    if workers < 1 or cores < 1:
+        raise ValueError(f"workers and cores must be >= 1, got {workers} and {cores}")
+    return min(workers, cores)
+
+
 @dataclass(frozen=True)
 class Case:
     """One cell of the matrix: workload (with parameters) x strategy x cores x workers x mode."""
@@ -148,10 +155,19 @@ class Case:
     python: str | None = None  # interpreter path; None: the running one
 
     @property
+    def params_label(self) -> str:
+        """``n=8,size=25``: the parameters as every table, key and label writes them."""
+        return ",".join(f"{k}={v}" for k, v in self.params)
+
+    @property
+    def instance(self) -> str:
+        """The workload instance, ``fib[n=8]@python``: cases with the same one must give the same results."""
+        return f"{self.workload}[{self.params_label}]" + (f"@{self.python}" if self.python else "")
+
+    @property
     def key(self) -> str:
         """Stable unique name; also the pyperf benchmark name."""
-        params = ",".join(f"{k}={v}" for k, v in self.params)
-        parts = [f"{self.workload}[{params}]", self.strategy, f"cores={self.cores}",
+        parts = [f"{self.workload}[{self.params_label}]", self.strategy, f"cores={self.cores}",
                  f"workers={self.workers}", self.mode]
         if self.start_method:
             parts.append(f"start={self.start_method}")
@@ -163,9 +179,34 @@ class Case:
     def params_dict(self) -> dict[str, ParamValue]:
         return dict(self.params)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The case as JSON (results files, case-process specs); ``from_dict`` reads it back."""
+        return {"workload": self.workload, "params": dict(self.params), "strategy": self.strategy,
+                "cores": self.cores, "workers": self.workers, "mode": self.mode,
+                "start_method": self.start_method, "python": self.python}
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Case:
+        """Raises KeyError, TypeError or ValueError on a malformed record (the caller names the file)."""
+        return cls(workload=str(record["workload"]),
+                   params=tuple(sorted((str(k), v) for k, v in dict(record["params"]).items())),
+                   strategy=str(record["strategy"]), cores=int(record["cores"]),
+                   workers=int(record["workers"]), mode=str(record["mode"]),
+                   start_method=record.get("start_method"), python=record.get("python"))
+
     @property
     def is_serial(self) -> bool:
         return self.strategy == "serial"
+
+    @property
+    def baseline_key(self) -> tuple[Any, ...]:
+        """Which serial case this case's speed-up is measured against: same work, cores and interpreter."""
+        return (self.workload, self.params, self.cores, self.python)
+
+    @property
+    def parallelism(self) -> int:
+        """p: the workers that can run at once (at least 1)."""
+        return parallelism(max(1, self.workers), max(1, self.cores))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.model import BenchError, Case, CaseResult
+from bench.output_file import write_atomically
 
 SCHEMA_VERSION = 2
 REFERENCE_SUFFIX = "#reference"
@@ -74,9 +75,7 @@ def _clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
 def _case_record(result: CaseResult) -> dict[str, Any]:
     case = result.case
     return {
-        "key": case.key, "workload": case.workload, "params": dict(case.params),
-        "strategy": case.strategy, "cores": case.cores, "workers": case.workers,
-        "mode": case.mode, "start_method": case.start_method, "python": case.python,
+        "key": case.key, **case.to_dict(),
         "ok": result.ok, "error": result.error, "metrics": dict(result.metrics),
         "metadata": dict(result.metadata), "has_values": bool(result.values),
         "has_reference": bool(result.reference),
@@ -149,30 +148,9 @@ def save(results: ResultSet, path: str | Path) -> None:
     path = Path(path)
     text = json.dumps(to_json(results), sort_keys=True, separators=(",", ":")) + "\n"
     try:
-        _write_atomically(path, text)
+        write_atomically(path, text)
     except OSError as exc:
         raise SaveError(path, exc) from None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a results file is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # ---------------------------------------------------------------- loading
@@ -231,13 +209,7 @@ def _values_by_name(path: Path, data: dict[str, Any]) -> dict[str, tuple[tuple[f
 
 def _case_from_record(path: Path, record: Any, values: dict[str, Any]) -> CaseResult:
     try:
-        case = Case(
-            workload=str(record["workload"]),
-            params=tuple(sorted((str(k), v) for k, v in dict(record["params"]).items())),
-            strategy=str(record["strategy"]), cores=int(record["cores"]),
-            workers=int(record["workers"]), mode=str(record["mode"]),
-            start_method=record.get("start_method"), python=record.get("python"),
-        )
+        case = Case.from_dict(record)
         measured, warmups = values.get(record["key"], ((), ()))
         if record.get("has_values") and not measured:
             raise ValueError(f"values of {record['key']!r} are missing")

@@ -119,7 +119,8 @@ def _demo_case(workload: str, bound: str, serial: float, cpu_share: float, spec:
 
 def _demo_bound(workload: str, strategy: str, workers: int) -> float:
     """What the demo's task sizes allow this strategy (a measured speed-up never beats it)."""
-    from bench import registry, taskbound
+    from bench import registry
+    from bench.analysis import taskbound
 
     tasks = next(t for name, *_, t in DEMO_WORKLOADS if name == workload)
     bound = taskbound.task_bound(tasks, registry.get_strategy(strategy).dispatch(len(tasks), workers), workers)

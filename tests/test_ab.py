@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 
 from bench import storage
-from bench.ab import ROOT, Side, SideFailed, SideRecord, arm_names, channel_arms, precision_of, session_plans, side_env
+from bench.execute.ab import ROOT, Side, SideFailed, SideRecord, arm_names, channel_arms, precision_of, session_plans, side_env
 from bench.cli import main
-from bench.compare import identity
+from bench.analysis.compare import identity
 from bench.measure.core import TimingPlan, interleave, order
 
 

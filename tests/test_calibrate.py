@@ -18,8 +18,10 @@ import os
 import psutil
 import pytest
 
-from bench import calibrate, ceiling, storage
-from bench.calibrate import CalibrationError, CalibrationPlan, Worker
+from bench.machine import calibrate, ceiling
+
+from bench import storage
+from bench.machine.calibrate import CalibrationError, CalibrationPlan, Worker
 from bench.cli import main
 from bench.model import BenchError
 

@@ -1,4 +1,4 @@
-"""Ceiling arithmetic, the bound check and the verdict, on synthetic inputs (bench.ceiling is pure)."""
+"""Ceiling arithmetic, the bound check and the verdict, on synthetic inputs (bench.machine.ceiling is pure)."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,9 +6,12 @@ import math
 
 import pytest
 
-from bench import ceiling, storage
-from bench.ceiling import Ceiling
-from bench.table import tidy
+from bench.machine import ceiling
+from bench.render.html import ceilings
+
+from bench import storage
+from bench.machine.ceiling import Ceiling
+from bench.analysis.table import tidy
 from bench.testing import make_result, make_results
 
 
@@ -89,7 +92,7 @@ def test_bandwidth_gbps_is_all_copies_bytes_over_the_makespan():
 
 def test_summary_has_ceilings_gbps_and_spawn_costs():
     calibration = {**flat_calibration(), "spawn_raw": {"thread": [1e-4, 2e-4, 1.5e-4]}}
-    summary = ceiling.summarise(calibration)
+    summary = ceiling.calibration_summary(calibration)
     assert summary["cpu"]["2"]["value"] == pytest.approx(1.6)
     assert summary["bandwidth"]["2"]["gbps"] == pytest.approx(2e9 / 1.6 / 1e9)
     assert summary["spawn"]["thread"]["median_s"] == pytest.approx(1.5e-4)
@@ -251,7 +254,7 @@ def test_tidy_without_calibration_has_empty_ceilings(small_run_path):
 
 
 def test_report_lines_judge_the_best_strategy_per_workload():
-    lines = {line["workload"]: line for line in ceiling.report_lines(synthetic_run(flat_calibration(1.6, 1.25)))}
+    lines = {line["workload"]: line for line in ceilings.report_lines(synthetic_run(flat_calibration(1.6, 1.25)))}
     fib, blend = lines["fib"], lines["blend"]
     assert fib["best_strategy"] == "processes" and fib["ceiling_kind"] == "cpu"
     assert fib["speedup"] == pytest.approx(1.0 / 0.70)
@@ -265,7 +268,7 @@ def test_report_lines_judge_the_best_strategy_per_workload():
 
 
 def test_report_lines_without_calibration_say_so(small_run_path):
-    lines = ceiling.report_lines(storage.load(small_run_path))
+    lines = ceilings.report_lines(storage.load(small_run_path))
     assert {line["workload"] for line in lines} == {"fib", "square", "sleep"}
     assert all(line["ceiling"] is None for line in lines)
     assert all(line["sentence"].startswith("No ceiling") for line in lines)

@@ -1,4 +1,4 @@
-"""Verdicts of bench.compare on synthetic result sets, the renderings, and the exit codes."""
+"""Verdicts of bench.analysis.compare on synthetic result sets, the renderings, and the exit codes."""
 from __future__ import annotations
 
 import json
@@ -8,9 +8,9 @@ import pytest
 
 from bench import storage
 from bench.cli import main
-from bench.compare import CompareOptions, compare, identity_label, match, speedup_samples
-from bench.drift import machine_speeds
-from bench.compare_render import render_json, render_markdown, render_text
+from bench.analysis.compare import CompareOptions, compare, identity_label, match, speedup_samples
+from bench.machine.drift import machine_speeds
+from bench.render.compare_text import render_json, render_markdown, render_text
 from bench.testing import make_result, make_results
 
 

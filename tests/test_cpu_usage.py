@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bench.cpu_usage import CycleUsage
+from bench.measure.cpu_usage import CycleUsage
 
 
 def test_nothing_measured_gives_no_metrics():
@@ -45,7 +45,7 @@ def test_a_failing_cycle_is_still_counted_and_the_error_propagates():
 
 # ------------------------------------------------------------------ TreeUsage: the whole process tree
 
-from bench.cpu_usage import (  # noqa: E402 - the TreeUsage half of this file
+from bench.measure.cpu_usage import (  # noqa: E402 - the TreeUsage half of this file
     ProcCpu, TreeSnapshot, TreeUsage, own_delta, tree_delta, tree_metrics, wait_delta, workers_cpu)
 
 

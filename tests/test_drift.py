@@ -1,7 +1,7 @@
 """The machine's speed over a run, from the reference cycles; the drift warning; the nearest ceiling."""
 from __future__ import annotations
 
-from bench import ceiling, drift
+from bench.machine import ceiling, drift
 from bench.testing import make_result
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 from hypothesis import given, strategies as st
 
-from bench.equality import explain_mismatch, fingerprint, fingerprints
+from bench.measure.equality import explain_mismatch, fingerprint, fingerprints
 
 
 def test_equal_values_equal_fingerprints():
@@ -40,7 +40,7 @@ def test_an_unpicklable_result_is_named_plainly():
 
     import pytest
 
-    from bench.equality import ResultNotComparable
+    from bench.measure.equality import ResultNotComparable
 
     with pytest.raises(ResultNotComparable) as raised:
         fingerprints([1, threading.Lock()])
@@ -51,7 +51,7 @@ def test_an_unpicklable_result_is_named_plainly():
 
 
 def test_serial_cycles_that_disagree_mean_a_nondeterministic_workload():
-    from bench.equality import check_repeatable
+    from bench.measure.equality import check_repeatable
 
     first, second = fingerprints([1, 2, 3]), fingerprints([1, 2, 4])
     assert check_repeatable(None, first) is None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bench import storage
 from bench.cli import main
-from bench.explain import explain, render_md, render_text
+from bench.analysis.explain import explain, render_md, render_text
 from bench.testing import accounted_results
 
 

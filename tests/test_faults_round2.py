@@ -15,7 +15,7 @@ import pytest
 
 from bench import storage
 from bench.cli import main
-from bench.runner import LINGERED_NOTE
+from bench.execute.runner import LINGERED_NOTE
 
 PLUGINS = str(Path(__file__).parent / "plugins")
 
@@ -92,7 +92,7 @@ def test_a_complete_answer_is_taken_when_its_process_cannot_exit(tmp_path, no_le
 
 def _lingering(proc: psutil.Process) -> bool:
     try:
-        return "bench.case_process" in " ".join(proc.cmdline()) and proc.ppid() == os.getpid()
+        return "bench.entrypoints.case_process" in " ".join(proc.cmdline()) and proc.ppid() == os.getpid()
     except psutil.Error:
         return False
 

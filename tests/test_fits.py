@@ -1,4 +1,4 @@
-"""The fit table (bench.fits) and `bench fit`: plumbing from results to fitted models.
+"""The fit table (bench.analysis.fits) and `bench fit`: plumbing from results to fitted models.
 
 How accurately the estimators recover known parameters is tests/test_stats.py's job; here
 synthetic runs with a known answer check that the right points reach the fits and that a
@@ -10,8 +10,10 @@ import json
 import pandas as pd
 import pytest
 
-from bench import cli, fits, stats, storage
-from bench.table import tidy
+from bench import cli, storage
+
+from bench.analysis import fits, stats
+from bench.analysis.table import tidy
 from bench.testing import make_result, make_results, scaling_results
 
 REQUIRED = ["workload", "strategy", "mode", "serial_fraction", "serial_fraction_ci_low", "serial_fraction_ci_high",

@@ -4,7 +4,7 @@ import json
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bench import storage
-from bench.matrix import parse_sets
+from bench.execute.matrix import parse_sets
 from bench.model import BenchError
 
 json_values = st.recursive(

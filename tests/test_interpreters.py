@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bench import interpreters, storage
+from bench.execute import pythons as interpreters
+
+from bench import storage
 from bench.cli import main
-from bench.interpreters import Interpreter, label_from_metadata, python_label
+from bench.execute.pythons import Interpreter, label_from_metadata, python_label
 from bench.model import BenchError
-from bench.table import tidy
+from bench.analysis.table import tidy
 from bench.testing import make_case
 
 VENV_PYTHON = str(Path(sys.executable).absolute())
@@ -112,7 +114,7 @@ def test_each_interpreter_gets_its_own_serial_baseline(tmp_path, no_leaked_proce
 
 
 def test_resume_keeps_the_interpreters_and_run_settings():
-    from bench.commands.run_cmd import spec_from_config
+    from bench.cli.run import spec_from_config
 
     config = {"workloads": ["fib"], "strategies": ["threads"], "cores": [1], "workers": [], "modes": ["warm"],
               "start_methods": [None], "overrides": {}, "profile": "quick", "pythons": [VENV_PYTHON]}

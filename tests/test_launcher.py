@@ -9,9 +9,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench import launcher, registry, storage
+from bench.execute import launcher
+
+from bench import registry, storage
 from bench.cli import main
-from bench.runner import base_env
+from bench.execute.runner import base_env
 from workloads.ocr import WORKLOAD as OCR
 
 PLUGINS = str(Path(__file__).parent / "plugins")
@@ -76,7 +78,7 @@ def test_cases_are_forked_pinned_and_get_their_own_environment(tmp_path, plugins
     sleeps = [r for r in results.cases if r.case.workload == "sleep"]
     assert {r.metadata["env_OMP_THREAD_LIMIT"] for r in sleeps} == {""}
     assert not [p for p in psutil.Process().children(recursive=True)
-                if "bench.launcher" in " ".join(p.cmdline())], "the launcher outlived the run"
+                if "bench.execute.launcher" in " ".join(p.cmdline())], "the launcher outlived the run"
 
 
 def test_bench_launcher_0_starts_each_case_as_a_new_interpreter(tmp_path, plugins_importable, monkeypatch):

@@ -1,7 +1,7 @@
 import pytest
 
 from bench import registry
-from bench.matrix import (MatrixSpec, build_cases, default_cores, default_workers, parse_int_list,
+from bench.execute.matrix import (MatrixSpec, build_cases, default_cores, default_workers, parse_int_list,
                           parse_sets, resolve_params)
 from bench.model import BenchError
 

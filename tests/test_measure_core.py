@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from bench.case_process import paired_precision
+from bench.entrypoints.case_process import paired_precision
 from bench.measure.core import CaseArms, CaseFailed, TimingPlan, interleave, order, stop_reason, ArmRecord
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bench.cli import main
-from bench.commands.noise_cmd import busy, square_wave, until_change
+from bench.cli.noise import busy, square_wave, until_change
 
 
 def test_the_wave_is_busy_first_then_idle():

@@ -7,8 +7,8 @@ import pytest
 
 from bench import storage
 from bench.cli import main
-from bench.overhead import overhead_rows, parallelism, per_task_overhead, with_overhead
-from bench.table import tidy
+from bench.analysis.overhead import overhead_rows, parallelism, per_task_overhead, with_overhead
+from bench.analysis.table import tidy
 from bench.testing import make_result, make_results
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bench import storage
 from bench.cli import main
-from bench.report import bounds, model, render
+from bench.render.html import bounds, page, document
 from bench.testing import make_result, make_results
 
 HUGE = "x" * 1_000_000
@@ -19,8 +19,8 @@ def huge_run():
 
 
 def test_huge_strings_are_cut_and_the_page_says_so():
-    report = model.build(huge_run(), source="huge.json")
-    page = render.render(report)
+    report = page.build(huge_run(), source="huge.json")
+    page = document.render(report)
     assert len(page) < 1_000_000, "21 MB of strings must not become a 21 MB page"
     assert "more characters cut" in page
     assert report.notes == ("42 strings longer than 400 characters were cut (bench table prints them whole)",)
@@ -30,7 +30,7 @@ def test_huge_strings_are_cut_and_the_page_says_so():
 def test_very_many_cases_are_summarised_in_the_raw_table(monkeypatch):
     monkeypatch.setattr(bounds, "MAX_ROWS", 5)
     results = make_results([make_result([0.1, 0.1, 0.1], strategy=f"s{i}") for i in range(12)])
-    report = model.build(results)
+    report = page.build(results)
     assert len(report.rows) == 5 and len(report.csv.strip().splitlines()) == 1 + 5
     assert report.notes == ("the raw table and its CSV show the first 5 of 12 cases (bench table --format csv "
                             "prints all)",)

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from bench import storage
-from bench.report import model, render
+from bench.render.html import page, document
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test-deps installs it)")
@@ -73,7 +73,7 @@ def open_page(html: Path, workdir: Path, size: tuple[int, int] = LAPTOP) -> Page
 def report_html(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("report") / "small_run.html"
     results = storage.load(Path(__file__).parent / "fixtures" / "small_run.json")
-    render.write(model.build(results, source="tests/fixtures/small_run.json"), path)
+    document.write(page.build(results, source="tests/fixtures/small_run.json"), path)
     return path
 
 
@@ -129,7 +129,7 @@ def demo_html(tmp_path_factory) -> Path:
     from bench.testing import demo_results
 
     path = tmp_path_factory.mktemp("demo") / "demo.html"
-    render.write(model.build(demo_results(), source="demo.json"), path)
+    document.write(page.build(demo_results(), source="demo.json"), path)
     return path
 
 

@@ -5,9 +5,9 @@ import dataclasses
 import re
 
 from bench import storage
-from bench.report import model, render
-from bench.report.ceilings import view
-from bench.table import tidy
+from bench.render.html import page, document
+from bench.render.html.ceilings import view
+from bench.analysis.table import tidy
 from bench.testing import make_result, make_results
 
 CALIBRATION = {
@@ -47,7 +47,7 @@ def test_view_without_calibration_says_so(small_run_path):
 
 
 def test_rendered_section_says_when_the_machine_is_the_limit():
-    html = render.render(model.build(machine_limited_run(), source="machine.json"))
+    html = document.render(page.build(machine_limited_run(), source="machine.json"))
     section = re.search(r'<section id="ceilings">(.*?)</section>', html, re.DOTALL).group(1)
     assert "Against the machine" in section
     assert "The machine, not the strategy, is the limit" in section

@@ -1,9 +1,9 @@
-"""The pure report model (bench.report.model and its pieces): data in, data out."""
+"""The pure report model (bench.render.html.page and its pieces): data in, data out."""
 import pytest
 
 from bench import storage
-from bench.report import model
-from bench.report.curves import workers_rule
+from bench.render.html import page
+from bench.render.html.curves import workers_rule
 from bench.testing import make_result, make_results, scaled, scaling_results
 
 SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98, 1.00, 1.01]
@@ -24,11 +24,11 @@ def two_strategies():
 
 @pytest.fixture(scope="module")
 def small_report():
-    return model.build(storage.load("tests/fixtures/small_run.json"), source="small_run.json")
+    return page.build(storage.load("tests/fixtures/small_run.json"), source="small_run.json")
 
 
 def test_verdict_picks_best_strategy_by_speedup_at_the_most_cores():
-    row = model.build(two_strategies()).verdicts[0]
+    row = page.build(two_strategies()).verdicts[0]
     assert (row.cores, row.best.strategy, row.best.mode, row.best.workers) == (2, "processes", "warm", 2)
     assert row.best.speedup == pytest.approx(1.9, rel=1e-6)
     assert row.best.ci_low <= 1.9 <= row.best.ci_high
@@ -39,7 +39,7 @@ def test_verdict_picks_best_strategy_by_speedup_at_the_most_cores():
 
 def test_verdict_says_stay_serial_when_nothing_beats_it():
     results = make_results([case(1.0, "serial", workers=1), case(1.5, "threads"), case(1.2, "processes")])
-    row = model.build(results).verdicts[0]
+    row = page.build(results).verdicts[0]
     assert row.best.strategy == "processes" and row.best.slower_than_serial
     assert row.reading.startswith("Stay serial")
 
@@ -47,7 +47,7 @@ def test_verdict_says_stay_serial_when_nothing_beats_it():
 def test_failed_cases_are_listed_with_why_and_left_out_of_curves():
     results = make_results([case(1.0, "serial", workers=1), case(0.5, "threads"),
                             case(0.4, "processes", ok=False, error="result differs from serial")])
-    report = model.build(results)
+    report = page.build(results)
     assert [(f.strategy, f.error) for f in report.failed] == [("processes", "result differs from serial")]
     assert report.verdicts[0].best.strategy == "threads" and report.verdicts[0].n_failed == 1
     assert [s.strategy for s in report.workloads[0].series] == ["threads"]
@@ -56,7 +56,7 @@ def test_failed_cases_are_listed_with_why_and_left_out_of_curves():
 
 def test_workload_whose_parallel_cases_all_failed_has_no_verdict_but_says_why():
     results = make_results([case(1.0, "serial", workers=1), case(0.5, "threads", ok=False, error="timeout")])
-    row = model.build(results).verdicts[0]
+    row = page.build(results).verdicts[0]
     assert row.best is None and "No parallel case succeeded" in row.reading
 
 
@@ -64,13 +64,13 @@ def test_skipped_items_come_from_the_results():
     results = two_strategies()
     results.skipped = [{"workload": "ocr", "reason": "tesseract not installed"},
                        {"strategy": "ray", "reason": "ray is not installed"}]
-    skipped = model.build(results).skipped
+    skipped = page.build(results).skipped
     assert [(s.kind, s.name, s.reason) for s in skipped] == [
         ("workload", "ocr", "tesseract not installed"), ("strategy", "ray", "ray is not installed")]
 
 
 def test_series_overheads_and_heatmap():
-    report = model.build(two_strategies())
+    report = page.build(two_strategies())
     view = report.workloads[0]
     labels = [s.label for s in view.series]
     assert labels == ["processes (cold)", "processes (warm)", "threads (warm)"]
@@ -91,11 +91,11 @@ def test_workers_rule_joins_oversubscribed_points():
 def test_workload_run_with_two_parameter_sets_gets_two_labelled_sections():
     results = make_results([case(1.0, "serial", workers=1, params={"n": 1}), case(0.5, "threads", params={"n": 1}),
                             case(1.0, "serial", workers=1, params={"n": 2}), case(0.6, "threads", params={"n": 2})])
-    assert [w.label for w in model.build(results).workloads] == ["fib (n=1)", "fib (n=2)"]
+    assert [w.label for w in page.build(results).workloads] == ["fib (n=1)", "fib (n=2)"]
 
 
 def test_fits_are_attached_to_their_workload_and_usl_needs_three_p():
-    report = model.build(scaling_results(lambda p: p / (1 + 0.1 * (p - 1)), cores=(1, 2, 4)))
+    report = page.build(scaling_results(lambda p: p / (1 + 0.1 * (p - 1)), cores=(1, 2, 4)))
     assert report.usl_fitted and report.measured_p == (1, 2, 4)
     assert [f.key["strategy"] for f in report.workloads[0].fits] == ["threads"]
 
@@ -115,7 +115,7 @@ def test_base_comparison_reports_time_and_speedup_verdicts():
     slower = [case(1.0, "serial", cores=1, workers=1), case(0.9, "threads", cores=1), case(1.1, "processes", cores=1),
               case(1.0, "serial", workers=1), case(1.3 / 1.5, "threads"), case(1 / 1.9, "processes"),
               case(1 / 1.6, "processes", mode="cold")]
-    view = model.build(make_results(slower), base).comparison
+    view = page.build(make_results(slower), base).comparison
     threads = next(r for r in view.rows if r.identity == "fib/threads/cores=2/workers=2/warm")
     assert threads.status == "regression" and threads.speedup_status == "regression"
     assert threads.change == pytest.approx(0.3, rel=1e-6)
@@ -126,5 +126,5 @@ def test_base_comparison_reports_time_and_speedup_verdicts():
 
 
 def test_empty_results_build():
-    report = model.build(make_results([], complete=False))
+    report = page.build(make_results([], complete=False))
     assert report.verdicts == () and report.heatmap.rows == () and not report.summary.complete

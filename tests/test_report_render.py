@@ -5,8 +5,8 @@ import re
 import pytest
 
 from bench import cli, storage
-from bench.report import model, render
-from bench.table import tidy
+from bench.render.html import page, document
+from bench.analysis.table import tidy
 from bench.testing import make_result, make_results, scaled, scaling_results
 
 EXTERNAL = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
@@ -15,7 +15,7 @@ SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98]
 
 
 def html_of(results, base=None, **names):
-    return render.render(model.build(results, base, **names))
+    return document.render(page.build(results, base, **names))
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +119,13 @@ def test_empty_and_incomplete_results_render():
 
 
 def test_number_formats():
-    assert render.times(1.974) == "1.97×" and render.times(None) == "–"
-    assert render.seconds(0.0203) == "20.3 ms" and render.seconds(5.45e-05) == "54.5 µs"
-    assert render.number(905.3) == "905" and render.number(2049.2) == "2,049"
-    assert render.percent(0.041) == "+4.1%" and render.fraction(1.0) == "1.00"
-    assert render.config_value({"fib": {"n": "4"}}) == "fib: n=4" and render.config_value([None]) == "default"
-    assert render.status_count("regression", 4) == "4 regressions"
-    assert render.status_count("still_failing", 1) == "1 still failing"
+    assert document.times(1.974) == "1.97×" and document.times(None) == "–"
+    assert document.seconds(0.0203) == "20.3 ms" and document.seconds(5.45e-05) == "54.5 µs"
+    assert document.number(905.3) == "905" and document.number(2049.2) == "2,049"
+    assert document.percent(0.041) == "+4.1%" and document.fraction(1.0) == "1.00"
+    assert document.config_value({"fib": {"n": "4"}}) == "fib: n=4" and document.config_value([None]) == "default"
+    assert document.status_count("regression", 4) == "4 regressions"
+    assert document.status_count("still_failing", 1) == "1 still failing"
 
 
 def test_bench_report_writes_the_page(tmp_path, capsys):

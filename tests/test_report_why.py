@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from bench.report import model, render, why
-from bench.report.plots import nice_ticks
-from bench.report.records import Instance, labels
+from bench.render.html import page, document, why
+from bench.render.html.plots import nice_ticks
+from bench.analysis.records import Instance, labels
 from bench.testing import accounted_results, demo_results, make_result, make_results, scaled, scaling_results
 
 SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98]
@@ -15,12 +15,12 @@ SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98]
 
 @pytest.fixture(scope="module")
 def demo_report():
-    return model.build(demo_results(), source="demo.json")
+    return page.build(demo_results(), source="demo.json")
 
 
 @pytest.fixture(scope="module")
 def demo_html(demo_report):
-    return render.render(demo_report)
+    return document.render(demo_report)
 
 
 def test_two_core_counts_get_a_dot_plot_not_curves(demo_report, demo_html):
@@ -31,8 +31,8 @@ def test_two_core_counts_get_a_dot_plot_not_curves(demo_report, demo_html):
 
 
 def test_three_core_counts_get_curves():
-    report = model.build(scaling_results(lambda p: 0.9 * p, cores=(1, 2, 4)))
-    assert report.workloads[0].curves and not render.figures(report)["workload-0"]["dots"]
+    report = page.build(scaling_results(lambda p: 0.9 * p, cores=(1, 2, 4)))
+    assert report.workloads[0].curves and not document.figures(report)["workload-0"]["dots"]
 
 
 def test_dots_are_grouped_by_family_and_sorted_with_the_recommended_one_marked(demo_report):
@@ -58,7 +58,7 @@ def test_time_split_bars_add_up_to_the_cycle_and_mark_the_bound(demo_report):
     names = [name for name, _ in pool_map.parts]
     assert names == ["work", "overhead", "waiting", "idle", "start-up"]
     assert pool_map.bound_s is not None and pool_map.bound_s > 0.5  # one cycle of 1 s serial at < x2
-    assert 'alt="Where the time of fib went per strategy at 2 cores' in render.render(demo_report)
+    assert 'alt="Where the time of fib went per strategy at 2 cores' in document.render(demo_report)
 
 
 def test_a_negative_start_up_is_left_out_of_the_bar_and_said():
@@ -66,14 +66,14 @@ def test_a_negative_start_up_is_left_out_of_the_bar_and_said():
     for result in results.cases:
         if result.case.strategy == "pool-map" and result.case.mode == "cold":
             object.__setattr__(result, "values", tuple(v * 0.5 for v in result.values))
-    split = next(s for s in model.build(results).workloads[0].splits if s.strategy == "pool-map")
+    split = next(s for s in page.build(results).workloads[0].splits if s.strategy == "pool-map")
     assert "start-up" not in dict(split.parts) and "faster than warm (noise)" in split.startup_note
 
 
 def test_old_files_say_why_there_is_no_time_split(small_run_path):
     from bench import storage
 
-    html = render.render(model.build(storage.load(small_run_path)))
+    html = document.render(page.build(storage.load(small_run_path)))
     assert "Where the time went is not shown: no CPU time of the workers recorded" in html
 
 
@@ -86,7 +86,7 @@ def test_verdict_names_the_loss_and_the_bound(demo_report, demo_html):
 def test_stay_serial_is_not_bolded_as_a_best_strategy():
     results = make_results([make_result(SERIAL, strategy="serial", workers=1),
                             make_result(scaled(SERIAL, 2.0), strategy="threads")])
-    html = render.render(model.build(results))
+    html = document.render(page.build(results))
     verdict = re.search(r'<table class="verdict">(.*?)</table>', html, re.DOTALL).group(1)
     assert "Stay serial" in verdict and 'class="best"' not in verdict and "closest:" in verdict
 
@@ -94,7 +94,7 @@ def test_stay_serial_is_not_bolded_as_a_best_strategy():
 def test_unidentifiable_models_collapse_to_one_line(small_run_path):
     from bench import storage
 
-    report = model.build(storage.load(small_run_path))
+    report = page.build(storage.load(small_run_path))
     assert "cannot be identified from p = 1, 2" in report.unidentified
     shown = sum(len(w.shown_fits) for w in report.workloads)
     assert report.unidentified.startswith(f"{sum(len(w.fits) for w in report.workloads) - shown} of ")
@@ -120,5 +120,5 @@ def test_everything_shown_is_escaped():
     results = make_results([make_result(SERIAL, workload=nasty, strategy="serial", workers=1),
                             make_result(scaled(SERIAL, 0.6), workload=nasty, strategy="threads"),
                             make_result(scaled(SERIAL, 0.7), workload=nasty, strategy=nasty)])
-    html = render.render(model.build(results))
+    html = document.render(page.build(results))
     assert nasty not in html and "&lt;img src=x onerror=" in html

@@ -118,7 +118,7 @@ def test_table_to_a_full_device_is_one_line():
 
 def test_a_full_disk_mid_run_keeps_the_file_and_says_resume(tmp_path, monkeypatch, capsys, no_leaked_processes):
     out = tmp_path / "run.json"
-    real = storage._write_atomically
+    real = storage.write_atomically
     saves = []
 
     def fill_up(path, text):
@@ -127,7 +127,7 @@ def test_a_full_disk_mid_run_keeps_the_file_and_says_resume(tmp_path, monkeypatc
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(path, text)
 
-    monkeypatch.setattr(storage, "_write_atomically", fill_up)
+    monkeypatch.setattr(storage, "write_atomically", fill_up)
     assert main(["run", *TINY, "-o", str(out)]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"bench: error: cannot write {out}: No space left on device; the file so far is intact; "

@@ -1,4 +1,4 @@
-"""Tests for bench.stats: known values, invariants, and simulations with fixed seeds.
+"""Tests for bench.analysis.stats: known values, invariants, and simulations with fixed seeds.
 
 The simulations measure what ``bench compare`` promises on a noisy machine: false alarms on
 identical distributions at or below alpha, a real 10 % slowdown caught from 5 values per
@@ -29,8 +29,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench import stats
-from bench.stats import (
+from bench.analysis import stats
+from bench.analysis.stats import (
     AmdahlFit,
     Comparison,
     TooFewPoints,

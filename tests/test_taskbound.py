@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench import registry, taskbound
+from bench import registry
+
+from bench.analysis import taskbound
 from bench.strategies.base import dispatch_sizes
 
 SLEEPS = [0.1] * 10

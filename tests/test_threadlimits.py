@@ -5,9 +5,10 @@ import pytest
 
 from bench import registry, storage
 from bench.cli import main
-from bench.runner import BLAS_LIMITS, case_env
+from bench.execute.runner import case_env
+from bench.measure.threadlimits import SINGLE_THREAD as BLAS_LIMITS
 from bench.testing import make_case
-from bench.threadlimits import summarize, threadpool_metadata
+from bench.measure.threadlimits import describe_pools, threadpool_metadata
 
 TINY = ["--workloads", "addweighted", "--strategies", "serial", "--set", "addweighted.count=2",
         "--set", "addweighted.size=16", "--modes", "warm", "--cores", "1", "--no-progress"]
@@ -24,8 +25,8 @@ def test_summarize_threadpool_info():
     pools = [{"user_api": "blas", "internal_api": "openblas", "num_threads": 1},
              {"user_api": "openmp", "internal_api": "openmp", "num_threads": 4},
              {"user_api": "blas", "internal_api": "mkl", "num_threads": 2}]
-    assert summarize(pools) == {"threadpools": "openblas=1,openmp=4,mkl=2", "threads_blas": 2, "threads_openmp": 4}
-    assert summarize([]) == {"threadpools": "none loaded"}
+    assert describe_pools(pools) == {"threadpools": "openblas=1,openmp=4,mkl=2", "threads_blas": 2, "threads_openmp": 4}
+    assert describe_pools([]) == {"threadpools": "none loaded"}
 
 
 def test_threadpool_metadata_sees_numpy_blas():

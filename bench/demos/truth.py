@@ -82,7 +82,7 @@ def sleep_truth(n: int, sizes: list[int], workers: int) -> float:
 
     Equal tasks make the task-size bound exact: the rounds of list scheduling, in order.
     """
-    from bench.taskbound import schedule_speedup
+    from bench.analysis.taskbound import schedule_speedup
 
     return float(schedule_speedup([1.0] * n, sizes, workers) or 0.0)
 
@@ -155,7 +155,7 @@ def checks(rows: Iterable[dict[str, Any]], neighbour: bool = False) -> list[Chec
 
 def _rows(paths: Sequence[str]) -> list[dict[str, Any]]:
     from bench import storage
-    from bench.table import tidy
+    from bench.analysis.table import tidy
 
     rows = []
     for path in paths:

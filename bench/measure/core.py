@@ -10,7 +10,7 @@ and a linear drift within a round lands on both alike.
 
 - ``bench run``: one case process measures (reference, case) in rounds; a
   round's two values are a *pair*, and the speed-up comes from the pairs
-  (``bench.stats.paired_speedup``).  Drift of the machine slower than one pair
+  (``bench.analysis.stats.paired_speedup``).  Drift of the machine slower than one pair
   cancels in each pair's ratio.  The serial case itself is one arm.
 - ``bench ab``: one process per side serves the same arms over a line protocol
   (``serve``), and the driver interleaves (A, B), or (A-reference, A,
@@ -145,7 +145,7 @@ TREE_CYCLES = 2
 def _usage() -> Any:
     """CPU time per cycle (checks the workload's declared bound); None in a checkout without it."""
     try:
-        from bench.cpu_usage import CycleUsage
+        from bench.measure.cpu_usage import CycleUsage
     except ImportError:
         return None
     return CycleUsage()
@@ -154,7 +154,7 @@ def _usage() -> Any:
 def _tree_usage() -> Any:
     """CPU and run-queue wait of the case process and all its workers (where this checkout has it)."""
     try:
-        from bench.cpu_usage import TreeUsage
+        from bench.measure.cpu_usage import TreeUsage
     except ImportError:
         return None
     return TreeUsage()
@@ -253,7 +253,7 @@ class CaseArms:
 
     def _check(self, results: list[Any], arm: str) -> None:
         """Against serial's fingerprints; the serial case against its own previous cycle (nondeterminism)."""
-        from bench import equality
+        from bench.measure import equality
 
         found = equality.fingerprints(results)
         if self.expected is None:
@@ -271,8 +271,8 @@ class CaseArms:
 
     def finish(self) -> dict[str, Any]:
         """Metrics, metadata and result fingerprints, once the cycles are done."""
-        from bench.equality import fingerprints
-        from bench.metadata import case_metadata
+        from bench.measure.equality import fingerprints
+        from bench.measure.metadata import case_metadata
 
         self.close()
         metadata = {**case_metadata(), **_threadpools(), **self.strategy.describe(),
@@ -303,14 +303,14 @@ class CaseArms:
 
     def task_seconds(self) -> list[float]:
         """Each task timed alone, in one extra serial cycle outside the values (the task-size bound)."""
-        from bench.taskbound import task_seconds
+        from bench.analysis.taskbound import task_seconds
 
         return task_seconds(self.workload.task, self.tasks)
 
 
 def _threadpools() -> dict[str, Any]:
     try:
-        from bench.threadlimits import threadpool_metadata
+        from bench.measure.threadlimits import threadpool_metadata
     except ImportError:
         return {}
     return threadpool_metadata()
@@ -336,7 +336,7 @@ def answer(arms: CaseArms, records: Mapping[str, ArmRecord], reason: str) -> dic
 
 
 def measure_case(spec: Mapping[str, Any], precision: Precision | None = None) -> dict[str, Any]:
-    """Set up, measure in rounds, take the results apart: what ``bench.case_process`` writes."""
+    """Set up, measure in rounds, take the results apart: what ``bench.entrypoints.case_process`` writes."""
     arms = CaseArms(spec)
     try:
         arms.start()
@@ -396,5 +396,5 @@ def serve_main(argv: Sequence[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":  # `python -c SOURCE SPEC.json`, as bench.ab starts a side
+if __name__ == "__main__":  # `python -c SOURCE SPEC.json`, as bench.execute.ab starts a side
     sys.exit(serve_main(sys.argv[1:]))

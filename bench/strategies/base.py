@@ -28,7 +28,7 @@ DISPATCH_RULES = ("task", "pool-chunks", "partitions", "adaptive")
 def dispatch_sizes(rule: str, n_tasks: int, workers: int) -> list[int] | None:
     """Chunk sizes in dispatch order for ``rule``; None when the size is decided at run time.
 
-    One copy of each strategy's rule, so the task-size bound (``bench.taskbound``) schedules
+    One copy of each strategy's rule, so the task-size bound (``bench.analysis.taskbound``) schedules
     exactly the chunks the strategy sends.
     """
     if n_tasks < 1:

@@ -4,7 +4,7 @@ Python 3.14+ only.  Tasks and results are pickled between interpreters, like
 processes but inside one process; extension modules that do not support
 subinterpreters (numpy among them, for now) fail to import there, and such a
 case fails with that reason.  Availability is decided by the interpreter that
-runs the case (see bench.interpreters for --python).
+runs the case (see bench.execute.pythons for --python).
 """
 from __future__ import annotations
 

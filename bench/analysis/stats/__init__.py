@@ -1,0 +1,83 @@
+"""Statistics for the harness, by subject: ``summary`` (summaries, bootstrap, speed-ups),
+``regression`` (the compare test), ``scaling`` (Amdahl, USL).  This package re-exports their public names.
+
+Everything here is a pure function of its arguments: no I/O, no printing, no global random
+state.  Every function that draws random numbers takes ``seed`` (an ``int`` or a
+``numpy.random.Generator``), so the same inputs always give the same outputs.
+
+Conventions
+-----------
+* Timings are positive seconds.  Functions on timings reject empty input, NaN, infinity and
+  non-positive values with a ``ValueError`` that names the argument.
+* Centres are medians and spreads are MADs: benchmark noise on a shared machine is
+  right-skewed with occasional large outliers (another process got the core), and the median
+  ignores those where the mean chases them.
+* Intervals are percentile bootstraps (``scipy.stats.bootstrap``); the two samples of a ratio
+  are resampled independently, never paired, so unequal sample sizes are handled correctly.
+* Scaling models are fitted on log speed-up (``scipy.optimize.least_squares``), because
+  timing noise is multiplicative: a 2 % wobble at 16 workers is as likely as one at 1 worker.
+"""
+
+from __future__ import annotations
+
+from bench.analysis.stats.summary import (
+    PairedSpeedup,
+    bootstrap_ci,
+    efficiency,
+    mad,
+    median,
+    pair_ratios,
+    paired_halfwidth,
+    paired_speedup,
+    parallelism,
+    ratio_of_medians_ci,
+    relative_mad,
+    speedup,
+    speedup_ci,
+)
+from bench.analysis.stats.regression import (
+    Comparison,
+    MIN_COMPARE_VALUES,
+    Verdict,
+    compare_samples,
+    mann_whitney_p,
+)
+from bench.analysis.stats.scaling import (
+    AmdahlFit,
+    TooFewPoints,
+    USLFit,
+    amdahl_speedup,
+    fit_amdahl,
+    fit_usl,
+    karp_flatt,
+    usl_speedup,
+)
+
+__all__ = [
+    "AmdahlFit",
+    "Comparison",
+    "MIN_COMPARE_VALUES",
+    "TooFewPoints",
+    "USLFit",
+    "Verdict",
+    "amdahl_speedup",
+    "bootstrap_ci",
+    "compare_samples",
+    "efficiency",
+    "fit_amdahl",
+    "fit_usl",
+    "karp_flatt",
+    "mad",
+    "mann_whitney_p",
+    "median",
+    "PairedSpeedup",
+    "pair_ratios",
+    "paired_halfwidth",
+    "paired_speedup",
+    "parallelism",
+    "ratio_of_medians_ci",
+    "relative_mad",
+    "speedup",
+    "speedup_ci",
+    "usl_speedup",
+]

@@ -1,0 +1,195 @@
+"""The regression test of `bench compare`: Mann-Whitney U plus the ratio of medians (pure)."""
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize, sparse, stats
+
+from bench.analysis.stats._checks import Seed, _finite, _positive
+from bench.analysis.stats.summary import median, ratio_of_medians_ci
+
+
+Verdict = Literal["regression", "improvement", "inconclusive", "unchanged"]
+
+#: fewest values per side for which ``compare_samples`` runs a significance test at all
+MIN_COMPARE_VALUES = 3
+#: without ties, use the exact Mann-Whitney distribution up to this many values in total
+_EXACT_MWU_LIMIT = 100
+#: with ties, enumerate all label permutations when there are at most this many
+_PERMUTATION_LIMIT = 20_000
+
+
+# --------------------------------------------------------------------------- regression test
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Verdict on ``new`` against ``base`` for one benchmark (see ``compare_samples``).
+
+    ``ratio = median(new) / median(base)`` and ``change = ratio - 1`` are in the measured unit
+    (time unless ``higher_is_better``).  ``p_value`` is None when no test was run;
+    ``reason`` says why a test was impossible or powerless, and is None otherwise.
+    """
+
+    ratio: float
+    ratio_ci_low: float
+    ratio_ci_high: float
+    p_value: float | None
+    significant: bool
+    change: float
+    verdict: Verdict
+    reason: str | None
+    n_base: int
+    n_new: int
+    median_base: float
+    median_new: float
+    alpha: float
+    threshold: float
+    higher_is_better: bool
+
+
+def mann_whitney_p(x: ArrayLike, y: ArrayLike) -> float:
+    """Two-sided Mann-Whitney U p-value for independent samples of any sizes.
+
+    Method: without ties, the exact U distribution (valid at any size, fast up to
+    ~100 values); with ties, an exact permutation test (every relabelling enumerated, so no
+    randomness) while there are at most 20 000 relabellings, because scipy's "exact" ignores
+    ties; beyond that, the tie-corrected normal approximation, which is accurate by then.
+    All values equal gives 1.0.
+    """
+    a, b = _finite(x, "x"), _finite(y, "y")
+    pooled = np.concatenate([a, b])
+    if np.ptp(pooled) == 0:
+        return 1.0
+    ties = np.unique(pooled).size < pooled.size
+    method: Any
+    if not ties and pooled.size <= _EXACT_MWU_LIMIT:
+        method = "exact"
+    elif ties and math.comb(pooled.size, a.size) <= _PERMUTATION_LIMIT:
+        method = stats.PermutationMethod(n_resamples=_PERMUTATION_LIMIT)
+    else:
+        method = "asymptotic"
+    result = stats.mannwhitneyu(a, b, alternative="two-sided", method=method)
+    return float(min(1.0, result.pvalue))
+
+
+def _smallest_p(n_base: int, n_new: int) -> float:
+    """Smallest two-sided exact Mann-Whitney p-value: ``2 / C(n1+n2, n1)`` (complete separation)."""
+    return min(1.0, 2.0 / math.comb(n_base + n_new, n_base))
+
+
+def _compare_reason(n_base: int, n_new: int, alpha: float) -> str | None:
+    if min(n_base, n_new) < MIN_COMPARE_VALUES:
+        return (
+            f"too few values: base has {n_base}, new has {n_new}; "
+            f"need at least {MIN_COMPARE_VALUES} on each side"
+        )
+    floor = _smallest_p(n_base, n_new)
+    if floor >= alpha:
+        return (
+            f"too few values to reach alpha={alpha:g}: with {n_base} and {n_new} values "
+            f"the smallest possible p-value is {floor:.3g}"
+        )
+    return None
+
+
+def _verdict(ratio: float, ci: tuple[float, float], significant: bool, threshold: float,
+             higher_is_better: bool) -> Verdict:
+    """Regression: significant, and the *whole* interval worse by more than ``1 + threshold``.
+
+    "Worse" is ``ratio`` for times and ``1/ratio`` when higher is better, so for times a
+    regression is ``ratio_ci_low > 1 + threshold`` and an improvement
+    ``ratio_ci_high < 1/(1+threshold)``.  A factor rather than a difference makes the
+    verdict the same for times and for speeds (1/time) with ``higher_is_better=True``.
+
+    Why the interval and not the point: a matrix compares ~200 cases of 4-5 values each,
+    so a few cases per comparison pass a rank test at 0.05 by chance, and with a noisy
+    case the chance median is often beyond the threshold too (interleaved A/A runs of the
+    quick matrix on a shared VM: 1-2 such cases per comparison).  Asking that the interval
+    clear the threshold asks the data to rule out a change smaller than it.  A significant
+    change whose point estimate passes the threshold but whose interval does not is
+    "inconclusive": reported, not gating; more values (the full profile, bench ab) settle it.
+    """
+    if not significant:
+        return "unchanged"
+    low, high = ci
+    worse, worse_low, worse_high = (1 / ratio, 1 / high, 1 / low) if higher_is_better else (ratio, low, high)
+    limit = 1.0 + threshold
+    if worse_low > limit:
+        return "regression"
+    if worse_high < 1.0 / limit:
+        return "improvement"
+    if worse > limit or worse < 1.0 / limit:
+        return "inconclusive"
+    return "unchanged"
+
+
+def compare_samples(
+    base: ArrayLike,
+    new: ArrayLike,
+    alpha: float = 0.05,
+    threshold: float = 0.05,
+    resamples: int = 2000,
+    seed: Seed = 0,
+    *,
+    higher_is_better: bool = False,
+) -> Comparison:
+    """Is ``new`` really slower (or faster) than ``base``?  The statistics behind ``bench compare``.
+
+    * ``ratio = median(new) / median(base)``, ``change = ratio - 1``.
+    * ``ratio_ci_low/high``: percentile bootstrap of the ratio of medians at confidence
+      ``1 - alpha``, the two samples resampled independently (sizes may differ; values are
+      never paired, unlike pyperf which zips the two runs).
+    * ``p_value``: two-sided Mann-Whitney U (see ``mann_whitney_p``), a rank test, so an
+      outlier counts as one rank and not as its size.
+    * ``significant = p_value < alpha`` *and* the interval excludes 1.0.  The rank test is
+      exact, so it alone holds the false-positive rate at ``alpha``; but it answers "are
+      the distributions shifted?", not "did the median move?".  The bootstrap interval is
+      about the number we report, but percentile bootstraps of a median from 5 values are
+      too narrow and jumpy to trust alone.  Requiring both keeps the rank test's guarantee
+      (the joint rejection region is inside the test's) and refuses to call significant a
+      rank shift whose median ratio is compatible with no change.  Both react to the same
+      real shift, so the power lost is small (see tests/test_stats.py for measured rates).
+    * ``verdict``: "regression" when significant and the whole interval is worse by more
+      than ``threshold``, "inconclusive" when only the point estimate is (see ``_verdict``);
+      the threshold is the guard against run-to-run drift the within-run noise cannot show
+      (another tenant, thermal state, a different host).
+
+    With fewer than ``MIN_COMPARE_VALUES`` values on a side no test is run
+    (``p_value=None``, ``significant=False``, ``reason`` says why).  Note that 3 vs 3
+    values can never reach alpha=0.05 (smallest p is 0.1): ``reason`` says so too.
+    """
+    old_values, new_values = _positive(base, "base"), _positive(new, "new")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha}")
+    if threshold < 0:
+        raise ValueError(f"threshold must be >= 0, got {threshold}")
+    rng = np.random.default_rng(seed)
+    ratio = float(np.median(new_values) / np.median(old_values))
+    low, high = ratio_of_medians_ci(new_values, old_values, 1.0 - alpha, resamples, rng)
+    reason = _compare_reason(old_values.size, new_values.size, alpha)
+    tested = min(old_values.size, new_values.size) >= MIN_COMPARE_VALUES
+    p_value = mann_whitney_p(old_values, new_values) if tested else None
+    significant = p_value is not None and p_value < alpha and not low <= 1.0 <= high
+    return Comparison(
+        ratio=ratio,
+        ratio_ci_low=low,
+        ratio_ci_high=high,
+        p_value=p_value,
+        significant=significant,
+        change=ratio - 1.0,
+        verdict=_verdict(ratio, (low, high), significant, threshold, higher_is_better),
+        reason=reason,
+        n_base=int(old_values.size),
+        n_new=int(new_values.size),
+        median_base=float(np.median(old_values)),
+        median_new=float(np.median(new_values)),
+        alpha=alpha,
+        threshold=threshold,
+        higher_is_better=higher_is_better,
+    )

@@ -1,0 +1,107 @@
+"""The verdict: per workload, which strategy and how many workers, and what speed-up.
+
+Judged at the workload's largest measured core count, i.e. the whole machine as measured:
+a strategy that wins on one core of a two-core machine is not the answer to "how do I use
+this machine".  Each strategy is represented by its best (workers, mode) there; the best of
+those is the answer, the next strategy the runner-up.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.analysis.records import Instance, Record, instance, strategy_label, usable
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One (strategy, workers, mode) at one core count, with its speed-up."""
+
+    strategy: str
+    mode: str
+    cores: int
+    workers: int
+    speedup: float
+    ci_low: float | None
+    ci_high: float | None
+    efficiency: float | None
+
+    @property
+    def faster_than_serial(self) -> bool:
+        return self.ci_low is not None and self.ci_low > 1.0
+
+    @property
+    def slower_than_serial(self) -> bool:
+        return self.ci_high is not None and self.ci_high < 1.0
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    instance: Instance
+    label: str
+    cores: int | None
+    best: Choice | None
+    runner_up: Choice | None
+    reading: str
+    n_failed: int
+    #: why the best case is not faster: its dominant loss and task-size bound, in words
+    why: str = ""
+
+    @property
+    def recommends(self) -> bool:
+        """Whether the verdict names a strategy to use (not "Stay serial" or "No clear gain")."""
+        return self.best is not None and self.best.faster_than_serial
+
+
+def _choice(record: Record) -> Choice:
+    return Choice(strategy=strategy_label(record), mode=str(record["mode"]), cores=int(record["cores"]),
+                  workers=int(record["workers"]), speedup=float(record["speedup"]),
+                  ci_low=record.get("speedup_ci_low"), ci_high=record.get("speedup_ci_high"),
+                  efficiency=record.get("efficiency"))
+
+
+def ranked_strategies(rows: list[Record]) -> list[Choice]:
+    """Each strategy's best case, best first (ties: fewer workers, then name)."""
+    best: dict[str, Choice] = {}
+    for record in rows:
+        choice = _choice(record)
+        current = best.get(choice.strategy)
+        if current is None or (choice.speedup, -choice.workers) > (current.speedup, -current.workers):
+            best[choice.strategy] = choice
+    return sorted(best.values(), key=lambda c: (-c.speedup, c.workers, c.strategy))
+
+
+def _overlap(a: Choice, b: Choice) -> bool:
+    if None in (a.ci_low, a.ci_high, b.ci_low, b.ci_high):
+        return False
+    return a.ci_low <= b.ci_high and b.ci_low <= a.ci_high  # type: ignore[operator]
+
+
+def reading(best: Choice | None, runner_up: Choice | None) -> str:
+    """The verdict in words, honest about noise."""
+    if best is None:
+        return "No parallel case succeeded: nothing to recommend."
+    if best.faster_than_serial:
+        text = f"Use {best.strategy} with {best.workers} workers."
+    elif best.slower_than_serial:
+        text = "Stay serial: no parallel strategy beats serial here."
+    else:
+        text = "No clear gain: the best speed-up's interval includes 1 (serial)."
+    if runner_up is not None and _overlap(best, runner_up) and not best.slower_than_serial:
+        text += f" {runner_up.strategy} is within noise of it."
+    return text
+
+
+def verdict_row(inst: Instance, label: str, rows: list[Record]) -> VerdictRow:
+    mine = [r for r in rows if instance(r) == inst]
+    failed = sum(not r.get("ok") for r in mine)
+    candidates = [r for r in mine if usable(r)]
+    if not candidates:
+        return VerdictRow(inst, label, None, None, None, reading(None, None), failed)
+    top = max(int(r["cores"]) for r in candidates)
+    ranked = ranked_strategies([r for r in candidates if int(r["cores"]) == top])
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    return VerdictRow(inst, label, top, ranked[0], runner_up, reading(ranked[0], runner_up), failed)
+
+
+def verdicts(instances: list[Instance], labels: dict[Instance, str], rows: list[Record]) -> list[VerdictRow]:
+    return [verdict_row(inst, labels[inst], rows) for inst in instances]

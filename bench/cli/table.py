@@ -1,0 +1,53 @@
+"""`bench table RESULTS.json`: the tidy table, one row per case."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bench import storage
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("table", help="print one row per case (csv, markdown or json)")
+    parser.add_argument("results", help="results file written by bench run")
+    parser.add_argument("--format", choices=("csv", "md", "json"), default="md")
+    parser.add_argument("--overhead", action="store_true",
+                        help="add n_tasks, parallelism and overhead_per_task_s = "
+                             "(median - serial median / parallelism) / n_tasks")
+    parser.add_argument("--columns", help="comma-separated columns to show, in this order (default: all)")
+    parser.set_defaults(func=run)
+
+
+def render(frame: Any, fmt: str) -> str:
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    if fmt == "json":
+        return frame.to_json(orient="records", indent=1)
+    return frame.to_markdown(index=False, floatfmt=".4g")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.analysis.table import tidy  # pandas is slow to import; only table needs it
+
+    results = storage.load(args.results)
+    frame = tidy(results)
+    if getattr(args, "overhead", False):
+        from bench.analysis.overhead import with_overhead
+
+        frame = with_overhead(frame, results)
+    if getattr(args, "columns", None):
+        frame = _select(frame, args.columns)
+    sys.stdout.write(render(frame, args.format).rstrip("\n") + "\n")
+    return 0
+
+
+def _select(frame: Any, text: str) -> Any:
+    from bench.model import BenchError
+
+    columns = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in columns if c not in frame.columns]
+    if unknown or not columns:
+        raise BenchError(f"--columns: no column {unknown[0] if unknown else text!r}; "
+                         f"known: {', '.join(map(str, frame.columns))}")
+    return frame[columns]

@@ -1,0 +1,201 @@
+"""Runs the matrix: one fresh pinned process per case, serial first, results saved after each.
+
+Order of work for each core count and workload: the serial baseline, then
+every parallel case, each checked against the serial result fingerprints.
+The results file is rewritten atomically after every case, so an interrupted
+run keeps everything it measured and `--resume` can pick it up.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from bench.execute import interrupts, launcher
+
+from bench import registry, storage
+from bench.execute.isolation import (EXIT_GRACE_SECONDS, Outcome, become_subreaper, descendant_pids, reap_descendants,
+                             run_launched, run_pinned)
+from bench.model import Case, CaseResult, Workload
+from bench.measure.core import TimingPlan
+from bench.measure.threadlimits import SINGLE_THREAD
+
+#: rounds per case: a parallel case's round is a (reference, case) pair; it stops once its
+#: paired speed-up is within +-target (relative half-width) or the budget of cycle seconds is spent
+PLANS: dict[str, TimingPlan] = {
+    "quick": TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=0.5, target=0.03),
+    "full": TimingPlan(warmups=2, values=400, min_values=10, budget_seconds=30.0, target=0.015),
+}
+
+@dataclass
+class RunSettings:
+    """How to run cases; independent of which cases."""
+
+    output: Path
+    plan: TimingPlan
+    timeout: float = 120.0
+    workload_modules: Sequence[str] = ()
+    strategy_modules: Sequence[str] = ()
+    scheduler: str | None = None
+    #: False (bench run --no-thread-limits): no BLAS/OpenMP caps, to see what oversubscription costs
+    thread_limits: bool = True
+    cpus: Sequence[int] = field(default_factory=lambda: sorted(os.sched_getaffinity(0)))
+    progress: bool = True
+
+
+def case_env(case: Case, workload: Workload, thread_limits: bool = True) -> dict[str, str]:
+    # The workload's nested-thread limits apply to serial too: an unlimited
+    # tesseract is ~2x slower even alone, and a handicapped baseline would
+    # inflate every speed-up.  Without limits the caller's environment is
+    # passed as it is (variables it already sets still apply, and are recorded).
+    return {**base_env(thread_limits), **(workload.parallel_env if thread_limits else {})}
+
+
+def base_env(thread_limits: bool = True) -> dict[str, str]:
+    """The environment every case shares (the launcher starts with it)."""
+    env = {**os.environ, **(SINGLE_THREAD if thread_limits else {})}
+    env.setdefault("PYTHONHASHSEED", "0")  # deterministic str hashing in every worker
+    return env
+
+
+#: case metadata "case_exit" of a case that answered but could not exit
+LINGERED_NOTE = ("killed: its answer was complete but its process did not exit "
+                 f"(a non-daemon thread left running?) within {EXIT_GRACE_SECONDS:g} s")
+
+
+def _failure(case: Case, error: str) -> CaseResult:
+    return CaseResult(case=case, values=(), warmups=(), ok=False, error=error)
+
+
+class Runner:
+    def __init__(self, settings: RunSettings, workloads: Mapping[str, Workload], results: storage.ResultSet):
+        self.settings = settings
+        self.workloads = workloads
+        self.results = results
+        self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+        self.launcher: launcher.Launcher | None = None
+
+    def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:
+        become_subreaper()
+        existing = descendant_pids()
+        self.launcher = self._start_launcher(cases)
+        done = self.results.case_keys()
+        todo = [case for case in cases if case.key not in done]
+        progress = _progress(len(cases), len(cases) - len(todo), self.settings.progress)
+        try:
+            for case in todo:
+                interrupts.check()
+                progress.set_postfix_str(case.key, refresh=False)
+                on_case(case)
+                result = self.run_case(case)
+                interrupts.check()  # a case killed by the stop request is not a result
+                self.results.cases.append(result)
+                storage.save(self.results, self.settings.output)
+                progress.update(1)
+            interrupts.check()
+            self.results.complete = True
+            storage.save(self.results, self.settings.output)
+        finally:
+            if self.launcher is not None:
+                self.launcher.close()
+                self.launcher = None
+            # a signal can land between fork and bookkeeping: whatever this run
+            # started and is still alive dies here, before the subreaper exits
+            reap_descendants(keep=existing)
+            shutil.rmtree(self.scratch, ignore_errors=True)  # specs, answers and logs of this run's cases
+            progress.close()
+        return self.results
+
+    def run_case(self, case: Case) -> CaseResult:
+        workload = self.workloads[case.workload]
+        expected = self.results.expected.get(case.instance)
+        if not case.is_serial and expected is None:
+            return _failure(case, "no serial baseline to check results against (serial case failed)")
+        answer = self._execute(case, workload, expected)
+        result = CaseResult(case=case, values=tuple(answer.get("values", ())),
+                            warmups=tuple(answer.get("warmups", ())), ok=bool(answer.get("ok")),
+                            error=str(answer.get("error", "")), metrics=answer.get("metrics", {}),
+                            metadata=answer.get("metadata", {}), reference=tuple(answer.get("reference", ())),
+                            reference_warmups=tuple(answer.get("reference_warmups", ())))
+        if result.ok and case.is_serial and expected is None:
+            self.results.expected[case.instance] = answer["fingerprints"]
+        return result
+
+    def _execute(self, case: Case, workload: Workload, expected: list[str] | None) -> dict[str, Any]:
+        stem = self.scratch / f"case{len(self.results.cases)}"
+        expected_path = None
+        if expected is not None:
+            expected_path = stem.with_suffix(".expected.json")
+            expected_path.write_text(json.dumps(expected))
+        cpus = list(self.settings.cpus)[: case.cores]
+        spec = {"case": case.to_dict(), "cpus": cpus, "plan": vars(self.settings.plan),
+                "workload_modules": list(self.settings.workload_modules),
+                "strategy_modules": list(self.settings.strategy_modules),
+                "expected_path": str(expected_path) if expected_path else None,
+                "scheduler": self.settings.scheduler, "thread_limits": self.settings.thread_limits}
+        spec_path, out_path, log_path = (stem.with_suffix(s) for s in (".spec.json", ".out.json", ".log"))
+        spec_path.write_text(json.dumps(spec))
+        outcome = self._start_case(case, [str(spec_path), str(out_path)], cpus,
+                                   case_env(case, workload, self.settings.thread_limits), str(log_path),
+                                   str(out_path))
+        if outcome.timed_out:
+            return {"ok": False, "error": f"timed out after {self.settings.timeout:g} s; case process tree killed"}
+        if not out_path.exists():
+            return {"ok": False, "error": _died(outcome.returncode, log_path)}
+        answer = json.loads(out_path.read_text())
+        # the whole case, from its launch to its exit: what the matrix really costs
+        answer.setdefault("metadata", {})["case_process_s"] = round(outcome.seconds, 3)
+        answer["metadata"]["case_started_by"] = outcome.started_by
+        if outcome.lingered:  # its answer is complete: taken, and the process that would not exit killed
+            answer["metadata"]["case_exit"] = LINGERED_NOTE
+        return answer
+
+    def _start_launcher(self, cases: Sequence[Case]) -> launcher.Launcher | None:
+        """A preloaded fork server for this interpreter's cases, or None (each case execs)."""
+        own = [case for case in cases if case.python is None]
+        # without thread limits a preloaded numpy may already run BLAS threads: no fork then
+        if not own or not self.settings.thread_limits or not launcher.supported():
+            return None
+        objects = [self.workloads[name] for name in sorted({c.workload for c in own}) if name in self.workloads]
+        for name in sorted({c.strategy for c in own}):
+            try:
+                objects.append(registry.get_strategy(name))
+            except Exception:  # unknown or broken: its cases will say so
+                pass
+        try:
+            return launcher.Launcher(base_env(True), launcher.preload_modules(objects))
+        except (OSError, launcher.LauncherError):
+            return None
+
+    def _start_case(self, case: Case, args: list[str], cpus: list[int], env: dict[str, str],
+                    log_path: str, answer_path: str) -> Outcome:
+        if self.launcher is not None and case.python is None:
+            try:
+                return run_launched(self.launcher, args, cpus, env, self.settings.timeout, log_path, answer_path)
+            except launcher.LauncherError:
+                self.launcher.close()  # from now on every case execs, as without a launcher
+                self.launcher = None
+        argv = [case.python or sys.executable, "-m", "bench.entrypoints.case_process", *args]
+        return run_pinned(argv, cpus, env, self.settings.timeout, log_path, answer_path)
+
+
+def _died(returncode: int | None, log_path: Path) -> str:
+    how = f"killed by signal {-returncode}" if returncode and returncode < 0 else f"exit code {returncode}"
+    tail = ""
+    if log_path.exists():
+        lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+        tail = f": {lines[-1].strip()[:200]}" if lines else ""
+    return f"case process died ({how}){tail}"
+
+
+def _progress(total: int, initial: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="case", dynamic_ncols=True,
+                disable=None if enabled else True, file=sys.stderr,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}")
