@@ -80,4 +80,8 @@ def test_resuming_a_complete_run_does_nothing(tmp_path, small_run_path):
     done = subprocess.run([sys.executable, "-m", "bench", "run", "--resume", str(copy), "--no-progress"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert copy.read_bytes() == small_run_path.read_bytes() or storage.load(copy).case_keys() == storage.load(small_run_path).case_keys()
+    before, after = storage.load(small_run_path), storage.load(copy)
+    keys = [r.case.key for r in after.cases]
+    assert keys == [r.case.key for r in before.cases], "a case was added, dropped or duplicated"
+    assert [(r.values, r.reference) for r in after.cases] == [(r.values, r.reference) for r in before.cases], \
+        "a finished case was measured again"
