@@ -10,6 +10,7 @@ import psutil
 import pytest
 
 from bench.execute import launcher
+from bench.entrypoints import launcher as launcher_process
 
 from bench import registry, storage
 from bench.cli import main
@@ -48,7 +49,7 @@ def test_the_launcher_refuses_to_fork_while_threads_run():
     thread.start()
     try:
         answers = io.StringIO()
-        launcher.serve(io.StringIO(json.dumps({"launch": {"args": []}}) + "\n"), answers)
+        launcher_process.serve(io.StringIO(json.dumps({"launch": {"args": []}}) + "\n"), answers)
     finally:
         stop.set()
         thread.join()
@@ -78,7 +79,7 @@ def test_cases_are_forked_pinned_and_get_their_own_environment(tmp_path, plugins
     sleeps = [r for r in results.cases if r.case.workload == "sleep"]
     assert {r.metadata["env_OMP_THREAD_LIMIT"] for r in sleeps} == {""}
     assert not [p for p in psutil.Process().children(recursive=True)
-                if "bench.execute.launcher" in " ".join(p.cmdline())], "the launcher outlived the run"
+                if "bench.entrypoints.launcher" in " ".join(p.cmdline())], "the launcher outlived the run"
 
 
 def test_bench_launcher_0_starts_each_case_as_a_new_interpreter(tmp_path, plugins_importable, monkeypatch):

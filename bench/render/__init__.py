@@ -1,0 +1,1 @@
+"""Rendering: analysis results as text, markdown, JSON (compare_text) and one self-contained HTML report (html)."""

@@ -1,0 +1,1 @@
+"""The HTML report: ``page`` builds it as plain data, ``plots`` draws its figures, ``document`` writes the file."""
