@@ -10,7 +10,8 @@ from bench.execute import pythons as interpreters
 
 from bench import storage
 from bench.cli import main
-from bench.execute.pythons import Interpreter, label_from_metadata, python_label
+from bench.execute.pythons import Interpreter
+from bench.measure.metadata import label_from_metadata, python_label
 from bench.model import BenchError
 from bench.analysis.table import tidy
 from bench.testing import make_case

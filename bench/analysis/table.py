@@ -21,7 +21,7 @@ import pandas as pd
 from bench.analysis import accounting, stats
 
 from bench.machine import ceiling
-from bench.execute.pythons import label_from_metadata
+from bench.measure.metadata import label_from_metadata
 from bench.model import CaseResult
 from bench.storage import ResultSet
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from bench.measure.metadata import python_label
 from bench.model import BenchError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,22 +48,6 @@ class Interpreter:
     @property
     def label(self) -> str:
         return python_label(self.version, self.free_threaded, self.gil_enabled)
-
-
-# ------------------------------------------------------------------ labels (pure)
-
-def python_label(version: str, free_threaded: bool, gil_enabled: bool) -> str:
-    """'3.12.1 (GIL enabled)', '3.13.0t (GIL disabled)': the table's python column."""
-    return f"{version}{'t' if free_threaded else ''} (GIL {'enabled' if gil_enabled else 'disabled'})"
-
-
-def label_from_metadata(metadata: Mapping[str, Any]) -> str:
-    """The label from a case's metadata; '' when the case recorded no version (old or failed)."""
-    version = metadata.get("python_version")
-    if not version:
-        return ""
-    return python_label(str(version), bool(metadata.get("python_free_threaded")),
-                        metadata.get("python_gil", "enabled") != "disabled")
 
 
 def venv_name(version: str, free_threaded: bool) -> str:

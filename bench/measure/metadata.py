@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from bench.measure.threadlimits import RECORDED_VARS
 
 #: libraries whose versions change the answer
@@ -131,3 +131,17 @@ def case_metadata() -> dict[str, Any]:
         "python_gil": "enabled" if gil_enabled() else "disabled",
         **{f"env_{var}": os.environ.get(var, "") for var in RECORDED_VARS},
     }
+
+
+def python_label(version: str, free_threaded: bool, gil_enabled: bool) -> str:
+    """'3.12.1 (GIL enabled)', '3.13.0t (GIL disabled)': the table's python column."""
+    return f"{version}{'t' if free_threaded else ''} (GIL {'enabled' if gil_enabled else 'disabled'})"
+
+
+def label_from_metadata(metadata: Mapping[str, Any]) -> str:
+    """The label from a case's metadata; '' when the case recorded no version (old or failed)."""
+    version = metadata.get("python_version")
+    if not version:
+        return ""
+    return python_label(str(version), bool(metadata.get("python_free_threaded")),
+                        metadata.get("python_gil", "enabled") != "disabled")
