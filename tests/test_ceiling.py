@@ -7,7 +7,7 @@ import math
 import pytest
 
 from bench.machine import ceiling
-from bench.render.html import ceilings
+from bench.render.html import ceilingview
 
 from bench import storage
 from bench.machine.ceiling import Ceiling
@@ -254,7 +254,7 @@ def test_tidy_without_calibration_has_empty_ceilings(small_run_path):
 
 
 def test_report_lines_judge_the_best_strategy_per_workload():
-    lines = {line["workload"]: line for line in ceilings.report_lines(synthetic_run(flat_calibration(1.6, 1.25)))}
+    lines = {line["workload"]: line for line in ceilingview.report_lines(synthetic_run(flat_calibration(1.6, 1.25)))}
     fib, blend = lines["fib"], lines["blend"]
     assert fib["best_strategy"] == "processes" and fib["ceiling_kind"] == "cpu"
     assert fib["speedup"] == pytest.approx(1.0 / 0.70)
@@ -268,7 +268,7 @@ def test_report_lines_judge_the_best_strategy_per_workload():
 
 
 def test_report_lines_without_calibration_say_so(small_run_path):
-    lines = ceilings.report_lines(storage.load(small_run_path))
+    lines = ceilingview.report_lines(storage.load(small_run_path))
     assert {line["workload"] for line in lines} == {"fib", "square", "sleep"}
     assert all(line["ceiling"] is None for line in lines)
     assert all(line["sentence"].startswith("No ceiling") for line in lines)

@@ -6,7 +6,7 @@ import re
 
 from bench import storage
 from bench.render.html import page, document
-from bench.render.html.ceilings import view
+from bench.render.html.ceilingview import view
 from bench.analysis.table import tidy
 from bench.testing import make_result, make_results
 

@@ -17,8 +17,8 @@ from bench.analysis import fits, stats
 from bench.analysis.explain import WorkloadWhy, explain
 from bench.render.html import bounds, curves, why
 from bench.analysis import verdict
-from bench.render.html.ceilings import CeilingsView
-from bench.render.html.ceilings import view as ceilings_view
+from bench.render.html.ceilingview import CeilingsView
+from bench.render.html.ceilingview import view as ceilings_view
 from bench.render.html.comparison import ComparisonView, comparison
 from bench.render.html.driftview import DriftView, drift_view
 from bench.analysis.records import Instance, Record, instance, instances, labels, records
