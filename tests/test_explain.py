@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from bench import storage
 from bench.cli import main
-from bench.analysis.explain import explain, render_md, render_text
+from bench.analysis.explain import explain
+from bench.render.explain_text import render_md, render_text
 from bench.testing import accounted_results
 
 

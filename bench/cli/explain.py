@@ -22,7 +22,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench.analysis.explain import explain, render_md, render_text  # pandas is slow to import
+    from bench.analysis.explain import explain  # pandas is slow to import
+    from bench.render.explain_text import render_md, render_text
 
     sys.stdout.write(explain_text(storage.load(args.results), args.workload, args.format, explain,
                                   render_md if args.format == "md" else render_text))

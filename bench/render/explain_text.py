@@ -1,0 +1,87 @@
+"""`bench explain` as text (terminal) and markdown (pull-request comment), from ``analysis.explain``."""
+from __future__ import annotations
+
+from bench.analysis import accounting
+from bench.analysis.explain import NO_BOUND, IDENTITY, CaseWhy, WorkloadWhy
+
+
+HEADER = ("strategy", "mode", "workers", "speed-up", "task bound", "work s", "overhead s", "waiting s", "idle s",
+          "start-up s")
+
+
+def _num(value: float | None, fmt: str = ".3f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def _speedup(case: CaseWhy) -> str:
+    interval = f" [{case.ci_low:.2f}, {case.ci_high:.2f}]" if case.ci_low is not None and case.ci_high is not None else ""
+    return f"x{case.speedup:.2f}{interval}"
+
+
+def case_cells(case: CaseWhy) -> tuple[str, ...]:
+    """One row of the explanation table, as text."""
+    acc = case.accounting
+    parts = [_num(acc.part(name)) if acc else "-" for name in accounting.PARTS]
+    return (case.strategy, case.mode, str(case.workers), _speedup(case),
+            f"x{case.bound.speedup:.2f}" if case.bound else "-", *parts, _num(case.startup_s))
+
+
+def _heading(why: WorkloadWhy) -> str:
+    params = why.instance.params
+    name = why.label if not params or params in why.label else f"{why.label} ({params})"
+    if why.cores is None:
+        return f"{name}: no successful parallel case"
+    return f"{name} at {why.cores} cores: the p x wall core-seconds of each case"
+
+
+def _case_name(why: WorkloadWhy, case: CaseWhy) -> str:
+    """Strategy and mode, and the worker count where the table has more than one."""
+    several = len({c.workers for c in why.cases}) > 1
+    return f"{case.strategy} {case.mode}" + (f" ({case.workers} workers)" if several else "")
+
+
+def _notes(why: WorkloadWhy) -> list[str]:
+    """The readings of each case, then what was adjusted or missing, once each."""
+    lines = [f"{_case_name(why, c)}: {' '.join(c.readings)}" for c in why.cases if c.readings]
+    if why.missing:
+        lines.append(f"No accounting: {why.missing}.")
+    if why.cases and not any(c.bound for c in why.cases):
+        lines.append(NO_BOUND)
+    adjusted = dict.fromkeys(f"{_case_name(why, c)}: {c.note}" for c in why.cases if c.accounting and c.note)
+    return lines + list(adjusted)
+
+
+def _text_table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+
+def render_text(whys: list[WorkloadWhy]) -> str:
+    """For a terminal: one block per workload, a table, then the readings."""
+    out = []
+    for why in whys:
+        out.append(_heading(why))
+        if why.cases:
+            out.extend("  " + line for line in _text_table([HEADER, *map(case_cells, why.cases)]))
+        out.extend("  - " + line for line in _notes(why))
+        out.append("")
+    out.append(f"({IDENTITY}.)")
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_md(whys: list[WorkloadWhy]) -> str:
+    """For a pull-request comment: a heading, a table and bullets per workload."""
+    out = []
+    for why in whys:
+        out += [f"### {_md_escape(_heading(why))}", ""]
+        if why.cases:
+            out += ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+            out += ["| " + " | ".join(_md_escape(c) for c in case_cells(case)) + " |" for case in why.cases]
+            out.append("")
+        out += [f"- {_md_escape(line)}" for line in _notes(why)] + [""]
+    out.append(f"_{IDENTITY}._")
+    return "\n".join(out) + "\n"
