@@ -25,6 +25,11 @@ def pool_chunksize(n_tasks: int, workers: int) -> int:
 DISPATCH_RULES = ("task", "pool-chunks", "partitions", "adaptive")
 
 
+def bag_partitions(n_tasks: int, workers: int) -> int:
+    """dask.bag's partition count: about four per worker, never more than tasks, at least one."""
+    return max(1, min(n_tasks, 4 * workers))
+
+
 def dispatch_sizes(rule: str, n_tasks: int, workers: int) -> list[int] | None:
     """Chunk sizes in dispatch order for ``rule``; None when the size is decided at run time.
 
@@ -34,7 +39,7 @@ def dispatch_sizes(rule: str, n_tasks: int, workers: int) -> list[int] | None:
     if n_tasks < 1:
         return []
     size = {"task": 1, "pool-chunks": pool_chunksize(n_tasks, max(1, workers)),
-            "partitions": -(-n_tasks // max(1, min(n_tasks, 4 * workers)))}.get(rule)
+            "partitions": -(-n_tasks // bag_partitions(n_tasks, workers))}.get(rule)
     if size is None:
         return None
     return [min(size, n_tasks - start) for start in range(0, n_tasks, size)]

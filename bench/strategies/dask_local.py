@@ -8,7 +8,7 @@ from __future__ import annotations
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Callable, ClassVar, Sequence
 
-from bench.strategies.base import StrategyBase, mp_context
+from bench.strategies.base import StrategyBase, bag_partitions, mp_context
 
 
 def _scheduler_get(name: str) -> Callable[..., Any]:
@@ -41,7 +41,7 @@ class _DaskLocal(StrategyBase):
         import dask.bag
 
         self.check_picklable(fn, tasks)  # a no-op for threads
-        partitions = max(1, min(len(tasks), 4 * self.workers))
+        partitions = bag_partitions(len(tasks), self.workers)
         bag = dask.bag.from_sequence(list(tasks), npartitions=partitions).map(fn)
         return bag.compute(scheduler=_scheduler_get(self.scheduler), pool=self._pool, num_workers=self.workers,
                            **self._compute_options())

@@ -8,6 +8,7 @@ import pandas as pd
 
 from bench.analysis.table import tidy
 from bench.machine import ceiling
+from bench.model import parallelism
 from bench.storage import ResultSet
 
 _SPAWN_LABELS = {"thread": "thread", "process_spawn": "process (spawn)", "process_fork": "process (fork)",
@@ -83,7 +84,7 @@ def _report_line(workload: str, params: str, python: str, rows: Any, cores: int,
     best = parallel.loc[parallel["speedup"].idxmax()]
     when = best.get("measured_at")
     machine = ceiling.nearest(found, float(when) if when is not None and when == when else None)
-    p = max(1, min(int(best["workers"]), cores))
+    p = parallelism(max(1, int(best["workers"])), max(1, cores))
     applies = ceiling.for_bound(machine, bound, p)
     speedup_ci = (float(best["speedup_ci_low"]), float(best["speedup_ci_high"]))
     ideal = best.get("ideal_speedup")
