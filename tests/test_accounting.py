@@ -122,3 +122,13 @@ def test_the_identity_holds_on_a_tiny_real_run(tmp_path, no_leaked_processes):
         processes = 1 + result.case.workers
         assert accounting.identity_holds(acc, processes), (result.case.key, acc)
         assert stats.parallelism(result.case.workers, result.case.cores) == acc.p
+
+
+def test_a_loss_above_all_the_cores_time_says_the_cycle_is_too_short_to_resolve():
+    """square's cycles last about a millisecond; the CPU read around them spans more than that."""
+    tiny = accounting.account(p=2, wall_s=0.0012, work_s=0.0001, cpu_total_s=0.0032, wait_total_s=0.0)
+    words = accounting.loss_words(tiny)
+    assert "more than all of 2 cores' time" in words and "1.2 ms" in words
+    ordinary = accounting.loss_words(accounting.account(p=2, wall_s=1.0, work_s=1.0, cpu_total_s=1.5,
+                                                        wait_total_s=0.0))
+    assert "more than all" not in ordinary and "25% of 2 cores' time" in ordinary

@@ -174,7 +174,11 @@ def loss_words(acc: Accounting, startup_s: float | None = None, bound: str = "")
     lost = (acc.budget_s - acc.work_s) / acc.budget_s
     if lost < SMALL_LOSS:
         return f"Close to ideal: {lost:.0%} of {acc.p} cores' time lost, mostly to {name}."
-    return f"Largest loss: {words}, {seconds / acc.budget_s:.0%} of {acc.p} cores' time."
+    share = seconds / acc.budget_s
+    if share > 1.0:  # the CPU read around a cycle of a few ms spans more than the cycle itself
+        return (f"Largest loss: {words}, more than all of {acc.p} cores' time ({share:.0%}: the cycle, "
+                f"{acc.budget_s / acc.p * 1000:.1f} ms, is shorter than the CPU-time readings resolve).")
+    return f"Largest loss: {words}, {share:.0%} of {acc.p} cores' time."
 
 
 # ------------------------------------------------------------------ the tidy table's columns
