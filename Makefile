@@ -10,7 +10,7 @@ TEST_APT := chromium
 PROFILE ?= quick
 BASE    ?= results/baselines/quick.json
 
-.PHONY: setup system-deps test-deps bench test compare report clean extras
+.PHONY: setup system-deps test-deps bench test test-fast compare report clean extras
 
 setup: $(STAMP) system-deps
 
@@ -45,6 +45,10 @@ bench: setup
 
 test: setup test-deps
 	$(PY) -m pytest -q
+
+# the pure unit tests alone (about a minute): statistics, tables, verdicts, report model, layout
+test-fast: setup
+	$(PY) -m pytest -q -m unit
 
 # make compare BASE=results/baselines/quick.json [COMPARE_ARGS="--metric speedup --format md"]
 # exit 1 on a significant regression (see docs/ci-example.yml)

@@ -14,6 +14,8 @@ from bench.machine.ceiling import Ceiling
 from bench.analysis.table import tidy
 from bench.testing import make_result, make_results
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 
 def reps(*rows: list[float]) -> list[list[float]]:
     return [list(row) for row in rows]

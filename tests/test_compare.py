@@ -13,6 +13,8 @@ from bench.machine.drift import machine_speeds
 from bench.render.compare_text import render_json, render_markdown, render_text
 from bench.testing import make_result, make_results
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 
 def noisy(centre: float, n: int = 10, spread: float = 0.005, seed: int = 0) -> list[float]:
     """Timings around ``centre`` with ~0.5 % multiplicative noise (fixed seed)."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 from bench.machine import ceiling, drift
 from bench.testing import make_result
 
+import pytest
+
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 
 def _case(strategy, reference, starts, workload="fib", bound="cpu", workers=1):
     return make_result([r / 1.5 for r in reference], reference=reference, strategy=strategy, workload=workload,

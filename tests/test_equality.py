@@ -3,6 +3,10 @@ from hypothesis import given, strategies as st
 
 from bench.measure.equality import explain_mismatch, fingerprint, fingerprints
 
+import pytest
+
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 
 def test_equal_values_equal_fingerprints():
     assert fingerprint([1, 2.5, "x", (3, None)]) == fingerprint([1, 2.5, "x", (3, None)])

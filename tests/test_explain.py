@@ -7,6 +7,10 @@ from bench.analysis.explain import explain
 from bench.render.explain_text import render_md, render_text
 from bench.testing import accounted_results
 
+import pytest
+
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 
 def test_each_workload_is_explained_at_its_largest_core_count_fastest_first():
     (why,) = explain(accounted_results())

@@ -16,6 +16,8 @@ from bench.analysis import fits, stats
 from bench.analysis.table import tidy
 from bench.testing import make_result, make_results, scaling_results
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 REQUIRED = ["workload", "strategy", "mode", "serial_fraction", "serial_fraction_ci_low", "serial_fraction_ci_high",
             "usl_sigma", "usl_kappa", "peak_workers", "n_points", "note"]
 

@@ -7,6 +7,10 @@ from bench import storage
 from bench.execute.matrix import parse_sets
 from bench.model import BenchError
 
+import pytest
+
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),

@@ -5,6 +5,8 @@ from bench.execute.matrix import (MatrixSpec, build_cases, default_cores, defaul
                           parse_sets, resolve_params)
 from bench.model import BenchError
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 WORKLOADS = {name: registry.get_workload(name) for name in ("sleep", "fib")}
 USES_PROCESSES = {"threads": False, "pool-map": True, "serial": False}
 

@@ -11,6 +11,8 @@ from bench.analysis.overhead import overhead_rows, parallelism, per_task_overhea
 from bench.analysis.table import tidy
 from bench.testing import make_result, make_results
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 
 def _with_meta(result, **metadata):
     return dataclasses.replace(result, metadata={**result.metadata, **metadata})

@@ -10,6 +10,10 @@ from bench.render.html.ceilingview import view
 from bench.analysis.table import tidy
 from bench.testing import make_result, make_results
 
+import pytest
+
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 CALIBRATION = {
     "plan": "brief", "repetitions": 3, "seconds": 4.2, "load_avg_1min": 0.5,
     "raw": {"cpu": {"1": [[1.0]] * 3, "2": [[1.0, 1.0 / 0.7]] * 3},  # x1.4 on two cores

@@ -6,6 +6,8 @@ from bench.render.html import page
 from bench.render.html.curves import workers_rule
 from bench.testing import make_result, make_results, scaled, scaling_results
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98, 1.00, 1.01]
 
 

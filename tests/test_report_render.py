@@ -9,6 +9,8 @@ from bench.render.html import page, document
 from bench.analysis.table import tidy
 from bench.testing import make_result, make_results, scaled, scaling_results
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 EXTERNAL = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 CSS_URL = re.compile(r"url\(\s*['\"]?\s*(?:https?:)?//", re.IGNORECASE)
 SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98]

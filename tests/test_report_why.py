@@ -10,6 +10,8 @@ from bench.render.html.plots import nice_ticks
 from bench.analysis.records import Instance, labels
 from bench.testing import accounted_results, demo_results, make_result, make_results, scaled, scaling_results
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 SERIAL = [1.00, 1.01, 0.99, 1.02, 0.98]
 
 

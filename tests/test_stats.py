@@ -53,6 +53,8 @@ from bench.analysis.stats import (
     usl_speedup,
 )
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 FAST = settings(max_examples=40, deadline=None, derandomize=True)
 times = st.lists(st.floats(1e-3, 1e3, allow_nan=False), min_size=1, max_size=12)
 P = np.arange(1, 17, dtype=float)  # synthetic fits: 1..16 workers, more than a live run has

@@ -8,6 +8,8 @@ from bench import registry
 from bench.analysis import taskbound
 from bench.strategies.base import dispatch_sizes
 
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 SLEEPS = [0.1] * 10
 PHI = (1 + 5 ** 0.5) / 2
 FIB = [PHI ** k for k in range(20)]  # seed-style fib(0..19): each task ~phi times the last

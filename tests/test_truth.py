@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from bench.demos.truth import Check, checks, sleep_truth
 
+import pytest
+
+pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
+
 
 def test_sleep_truths_match_hand_computed_rounds():
     assert sleep_truth(10, [1] * 10, 2) == 2.0  # 5 rounds of one sleep
