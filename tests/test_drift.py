@@ -39,6 +39,14 @@ def test_sleep_cycles_do_not_hide_cpu_drift():
     assert abs(drift.drift(cases).movement - 0.25) < 1e-9
 
 
+def test_millisecond_cycles_do_not_read_as_machine_drift():
+    """square's 1 ms reference loop swings 0.7-1.2 with the pool's threads beside it; fib's 60 ms loop is steady."""
+    square = [_case("pool-async", [0.001 * (1.4 if i % 2 else 1.0)] * 4, [3000.0 + 60 * i + j for j in range(4)],
+                    workload="square", workers=i + 1) for i in range(10)]
+    found = drift.drift(_steady_then_slow() + square)
+    assert found.movement == 0.0 and drift.warning(found) is None
+    assert drift.MIN_CYCLE_S > 0.001
+
 def test_the_calibrations_at_both_ends_are_compared():
     start = {"cpu_loop_iterations": 100, "raw": {"cpu": {"1": [[1.0]]}}, "summary": {"cpu": {"2": {"value": 1.9}}}}
     end = {"cpu_loop_iterations": 100, "raw": {"cpu": {"1": [[1.3]]}}, "summary": {"cpu": {"2": {"value": 1.4}}}}

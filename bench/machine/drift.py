@@ -10,8 +10,8 @@ usual speed, 0.8 = 20 % slower), stamped with when it ran.
 Paired speed-ups cancel drift slower than one pair, but absolute times (and
 ``bench compare --metric time`` between runs) do not, and a reader should know
 that the machine moved.  ``movement`` is the spread of the per-case median
-speeds (5th to 95th percentile) of the CPU-bound instances (sleep times the
-timer, not the CPU); a spread above ``DRIFT_WARN`` gets a warning in words.
+speeds (5th to 95th percentile) of the CPU-bound instances whose cycles last
+``MIN_CYCLE_S`` or more (sleep times the timer, not the CPU); a spread above ``DRIFT_WARN`` gets a warning in words.
 The brief calibration before and after the matrix adds the single-core speed
 and the CPU ceiling at each core count at both ends of the run.
 """
@@ -26,6 +26,9 @@ from bench.model import CaseResult
 
 #: a run whose machine speed moved more than this (relative) gets a warning
 DRIFT_WARN = 0.10
+#: reference cycles shorter than this say more about the case than the machine: a millisecond loop is
+#: slowed by the pool's own result threads beside it and by the timer (square's read 0.7-1.2 in one quiet run)
+MIN_CYCLE_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,12 @@ def speed_points(results: Iterable[CaseResult]) -> list[SpeedPoint]:
 
 
 def _cpu_bound(results: Iterable[CaseResult]) -> set[str]:
-    return {r.case.instance for r in results if r.metadata.get("bound") == "cpu"}
+    """CPU-bound instances whose cycles are long enough to time the machine (sleep times the timer)."""
+    cycles: dict[str, list[float]] = {}
+    for r in results:
+        if r.metadata.get("bound") == "cpu":
+            cycles.setdefault(r.case.instance, []).extend(_reference_cycles(r))
+    return {name for name, found in cycles.items() if found and statistics.median(found) >= MIN_CYCLE_S}
 
 
 def _case_medians(points: Sequence[SpeedPoint]) -> list[SpeedPoint]:
