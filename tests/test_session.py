@@ -8,8 +8,8 @@ import pytest
 
 import bench
 from bench import storage
-from bench.cli import main
 from bench.cli import ab as ab_cmd
+from bench.cli import main
 from bench.cli import run as run_cmd
 from bench.cli.main import build_parser
 from bench.execute.ab_session import ABRequest, side_request

@@ -13,9 +13,10 @@ the interleaving works is ``bench.execute.ab``; the loop is ``ABRunner``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from bench import output_file, storage
 from bench.execute import interrupts
@@ -23,8 +24,15 @@ from bench.execute.ab import LABELS, Side
 from bench.execute.ab_runner import ABRunner, ABSettings, probe_python
 from bench.execute.matrix import MatrixSpec, build_cases
 from bench.execute.runner import PLANS
-from bench.execute.session import (Interrupted, RunRequest, import_plugins, resolve_matrix, run_config,
-                                   start_method_axis, workloads_of)
+from bench.execute.session import (
+    Interrupted,
+    RunRequest,
+    import_plugins,
+    resolve_matrix,
+    run_config,
+    start_method_axis,
+    workloads_of,
+)
 from bench.measure.metadata import git_commit, machine_metadata
 from bench.model import BenchError, Case
 

@@ -22,9 +22,10 @@ import multiprocessing
 import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from bench import output_file, registry, storage
 from bench.execute import interrupts
@@ -34,9 +35,9 @@ from bench.execute.runner import PLANS, Runner, RunSettings
 from bench.measure.metadata import machine_metadata
 from bench.model import MODES, PROFILES, BenchError, Case, Workload
 
-__all__ = ["RunRequest", "ResolvedMatrix", "Interrupted", "run_matrix", "resolve_matrix", "run_config",
-           "spec_from_config", "start_method_axis", "import_plugins", "workloads_of", "output_path",
-           "default_output"]
+__all__ = ["Interrupted", "ResolvedMatrix", "RunRequest", "default_output", "import_plugins", "output_path",
+           "resolve_matrix", "run_config", "run_matrix", "spec_from_config", "start_method_axis",
+           "workloads_of"]
 
 
 def _calibrate_by_default() -> bool:
