@@ -115,7 +115,7 @@ def test_each_interpreter_gets_its_own_serial_baseline(tmp_path, no_leaked_proce
 
 
 def test_resume_keeps_the_interpreters_and_run_settings():
-    from bench.cli.run import spec_from_config
+    from bench.execute.session import spec_from_config
 
     config = {"workloads": ["fib"], "strategies": ["threads"], "cores": [1], "workers": [], "modes": ["warm"],
               "start_methods": [None], "overrides": {}, "profile": "quick", "pythons": [VENV_PYTHON]}

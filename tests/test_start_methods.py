@@ -6,7 +6,7 @@ import multiprocessing
 import pytest
 
 from bench import storage
-from bench.cli.run import start_method_axis
+from bench.execute.session import start_method_axis
 from bench.cli import main
 from bench.model import StrategyOptions
 from bench.registry import get_strategy

@@ -10,21 +10,16 @@ See ``bench.execute.ab`` for how the interleaving works.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench.execute import interrupts
-
-from bench import output_file, registry, storage
 from bench.cli import run as run_cmd
 from bench.execute.ab import LABELS, Side
-from bench.execute.ab_runner import ABRunner, ABSettings, probe_python
-from bench.execute.matrix import build_cases, parse_sets
-from bench.measure.metadata import git_commit, machine_metadata
+from bench.execute.ab_session import ABRequest, run_ab
+from bench.execute.matrix import parse_sets
+from bench.execute.session import Interrupted, RunRequest
 from bench.model import BenchError
-from bench.execute.runner import PLANS
 
 
 def _matrix_arguments(p: argparse.ArgumentParser) -> None:
@@ -67,7 +62,7 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-# ------------------------------------------------------------ building the sides
+# ------------------------------------------------------------ arguments -> request
 
 def _parse_env(items: list[str], flag: str) -> dict[str, str]:
     env = {}
@@ -91,69 +86,24 @@ def side_from_args(args: argparse.Namespace, label: str) -> Side:
                 env=_parse_env(getattr(args, f"{low}_env"), f"--{low}-env"), sets=sets)
 
 
-def _run_defaults() -> dict[str, Any]:
-    """Defaults of every `bench run` option, so run_cmd.spec_from_args finds what it reads."""
-    from bench.cli.main import OneLineParser
-
-    parser = OneLineParser(prog="bench")
-    run_cmd.add_parser(parser.add_subparsers(dest="command"))
-    return vars(parser.parse_args(["run"]))
-
-
-def _side_metadata(side: Side) -> dict[str, Any]:
-    metadata = machine_metadata()
-    if side.python:
-        metadata.update(probe_python(side.python))
-    if side.pythonpath:
-        metadata["git_commit"] = git_commit(Path(side.pythonpath[0]))
-    return metadata
-
-
-def _side_matrix(args: argparse.Namespace, side: Side) -> tuple[Any, dict[str, Any], list[Any]]:
-    """The side's matrix spec, results config, and cases; --set first, then the side's own."""
-    side_args = argparse.Namespace(**{**_run_defaults(), **vars(args), "sets": [*args.sets, *side.sets]})
-    spec, skipped = run_cmd.spec_from_args(side_args)
-    workloads = {name: registry.get_workload(name) for name in spec.workloads}
-    # the same start-method axis as `bench run`: joblib/loky are not crossed
-    crossed = run_cmd.start_method_axis(list(spec.strategies), None)
-    config = {**run_cmd.spec_to_config(spec, side_args), "ab": side.describe()}
-    return spec, config, build_cases(spec, workloads, crossed) if workloads else []
+def request_from_args(args: argparse.Namespace) -> ABRequest:
+    """The Namespace as a typed request; what `bench run` options ab lacks keeps RunRequest's defaults."""
+    shared = RunRequest(**run_cmd.matrix_fields(args), timeout=args.timeout, progress=not args.no_progress)
+    return ABRequest(shared=shared, sides={label: side_from_args(args, label) for label in LABELS},
+                     outputs={label: Path(getattr(args, f"output_{label.lower()}")) for label in LABELS},
+                     processes=args.processes, references=args.references)
 
 
 def run(args: argparse.Namespace) -> int:
-    run_cmd.import_plugins(args.workload_module, args.strategy_module)
-    if args.processes < 1:
-        raise BenchError(f"--processes wants a positive integer, got {args.processes}")
-    sides = {label: side_from_args(args, label) for label in LABELS}
-    outputs = {label: Path(getattr(args, f"output_{label.lower()}")) for label in LABELS}
-    if outputs["A"].resolve() == outputs["B"].resolve():
-        raise BenchError("--output-a and --output-b name the same file")
-    for label in LABELS:  # before measuring, as bench run does
-        output_file.check_writable(outputs[label], f"--output-{label.lower()}")
-    matrices = {label: _side_matrix(args, side) for label, side in sides.items()}
-    cases = {label: matrix[2] for label, matrix in matrices.items()}
-    if not cases["A"]:
-        raise BenchError("nothing to run: no available workload was selected")
-    results = {label: storage.ResultSet(metadata=_side_metadata(sides[label]), config={
-        **matrices[label][1], "ab": {**sides[label].describe(), "other_output": str(outputs[other])}})
-        for label, other in zip(LABELS, reversed(LABELS))}
-    spec = matrices["A"][0]
-    settings = ABSettings(outputs=outputs, plan=PLANS[spec.profile], timeout=args.timeout,
-                          workload_modules=args.workload_module, strategy_modules=args.strategy_module,
-                          cpus=sorted(os.sched_getaffinity(0)), progress=not args.no_progress,
-                          processes=args.processes, references=args.references)
-    workloads = {name: registry.get_workload(name) for name in spec.workloads}
+    request = request_from_args(args)
     try:
-        with interrupts.stop_on_signals():
-            ABRunner(sides, settings, workloads, results).run(cases)
-    except KeyboardInterrupt:
-        for label, result in results.items():
-            storage.save(result, outputs[label])
-        print(f"bench: interrupted; {len(results['A'].cases)} cases kept in {outputs['A']} and {outputs['B']}",
+        results = run_ab(request)
+    except Interrupted as stop:
+        print(f"bench: interrupted; {stop.kept} cases kept in {stop.outputs[0]} and {stop.outputs[1]}",
               file=sys.stderr)
         return 130
     failed = sum(not r.ok for result in results.values() for r in result.cases)
-    print(f"bench: {len(cases['A'])} cases on each side, {failed} failed; results in {outputs['A']} (A) and "
-          f"{outputs['B']} (B); next: bench compare {outputs['A']} {outputs['B']}", file=sys.stderr)
+    a, b = (request.outputs[label] for label in LABELS)
+    print(f"bench: {len(results['A'].cases)} cases on each side, {failed} failed; results in {a} (A) and "
+          f"{b} (B); next: bench compare {a} {b}", file=sys.stderr)
     return 0
-

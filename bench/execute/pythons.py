@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 from bench.measure.metadata import python_label
 from bench.model import BenchError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: bench/execute/ -> bench/ -> here
 VENVS = ROOT / ".venvs"
 MIN_VERSION = (3, 11)
 PROBE_TIMEOUT = 120.0
@@ -94,8 +94,8 @@ def locate(item: str) -> str:
 # ------------------------------------------------------------------ probing
 
 def probe(path: str, strategies: Sequence[str] = ()) -> dict[str, Any]:
-    """Run bench/pyprobe.py's source under `path`; its JSON answer, or BenchError."""
-    source = (Path(__file__).parent / "pyprobe.py").read_text()
+    """Run bench/entrypoints/pyprobe.py's source under `path`; its JSON answer, or BenchError."""
+    source = (ROOT / "bench" / "entrypoints" / "pyprobe.py").read_text()
     try:
         out = subprocess.run([path, "-c", source, *strategies], capture_output=True, text=True,
                              timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
