@@ -20,11 +20,11 @@ def huge_run():
 
 def test_huge_strings_are_cut_and_the_page_says_so():
     report = page.build(huge_run(), source="huge.json")
-    page = document.render(report)
-    assert len(page) < 1_000_000, "21 MB of strings must not become a 21 MB page"
-    assert "more characters cut" in page
+    html = document.render(report)
+    assert len(html) < 1_000_000, "21 MB of strings must not become a 21 MB page"
+    assert "more characters cut" in html
     assert report.notes == ("42 strings longer than 400 characters were cut (bench table prints them whole)",)
-    assert "Kept short: 42 strings longer than 400 characters were cut" in page
+    assert "Kept short: 42 strings longer than 400 characters were cut" in html
 
 
 def test_very_many_cases_are_summarised_in_the_raw_table(monkeypatch):

@@ -46,7 +46,7 @@ from bench.model import Case, CaseResult
 from bench.execute.killing import kill_group
 
 LABELS = ("A", "B")
-ROOT = Path(__file__).resolve().parent.parent  # the checkout this harness runs from
+ROOT = Path(__file__).resolve().parents[2]  # the checkout this harness runs from
 WORKER_SOURCE = Path(core.__file__)  # passed with -c: see bench.measure.core
 
 

@@ -5,7 +5,7 @@ interpreter needs this project and its dependencies.  Design: one virtual
 environment per interpreter under ``.venvs/<version>[t]`` (t: free-threaded
 build), made once with ``make venv-3.12`` (= ``python -m bench.execute.pythons
 setup 3.12``: ``python3.12 -m venv`` + ``pip install -e .``).  The run never
-installs anything itself: it resolves each item, probes it (bench/pyprobe.py)
+installs anything itself: it resolves each item, probes it (bench/entrypoints/pyprobe.py)
 and fails with one line saying what to do when it is not set up.
 
 Resolving an item: a path is taken as given (an interpreter without the
@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 
 from bench.model import BenchError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: bench/execute/ is two below it
 VENVS = ROOT / ".venvs"
 MIN_VERSION = (3, 11)
 PROBE_TIMEOUT = 120.0
@@ -109,8 +109,8 @@ def locate(item: str) -> str:
 # ------------------------------------------------------------------ probing
 
 def probe(path: str, strategies: Sequence[str] = ()) -> dict[str, Any]:
-    """Run bench/pyprobe.py's source under `path`; its JSON answer, or BenchError."""
-    source = (Path(__file__).parent / "pyprobe.py").read_text()
+    """Run bench/entrypoints/pyprobe.py's source under `path`; its JSON answer, or BenchError."""
+    source = (Path(__file__).parents[1] / "entrypoints" / "pyprobe.py").read_text()
     try:
         out = subprocess.run([path, "-c", source, *strategies], capture_output=True, text=True,
                              timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)

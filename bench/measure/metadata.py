@@ -109,7 +109,7 @@ def machine_metadata() -> dict[str, Any]:
         multiprocessing.get_context().get_start_method(),
         "tesseract": tesseract_version(),
         "load_avg_1min": round(load_average(), 2),
-        "git_commit": git_commit(Path(__file__).resolve().parent.parent),
+        "git_commit": git_commit(Path(__file__).resolve().parents[2]),
         "date": now_iso(),
     }
 
