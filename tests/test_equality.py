@@ -1,5 +1,6 @@
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.measure.equality import explain_mismatch, fingerprint, fingerprints
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from bench import storage
-from bench.cli import main
 from bench.analysis.explain import explain, render_md, render_text
+from bench.cli import main
 from bench.testing import accounted_results
 
 

@@ -1,7 +1,8 @@
 """Random input to the loader and to --set: only clean errors, never a traceback."""
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench import storage
 from bench.execute.matrix import parse_sets

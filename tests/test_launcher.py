@@ -9,10 +9,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.execute import launcher
-
 from bench import registry, storage
 from bench.cli import main
+from bench.execute import launcher
 from bench.execute.runner import base_env
 from workloads.ocr import WORKLOAD as OCR
 

@@ -1,8 +1,15 @@
 import pytest
 
 from bench import registry
-from bench.execute.matrix import (MatrixSpec, build_cases, default_cores, default_workers, parse_int_list,
-                          parse_sets, resolve_params)
+from bench.execute.matrix import (
+    MatrixSpec,
+    build_cases,
+    default_cores,
+    default_workers,
+    parse_int_list,
+    parse_sets,
+    resolve_params,
+)
 from bench.model import BenchError
 
 WORKLOADS = {name: registry.get_workload(name) for name in ("sleep", "fib")}

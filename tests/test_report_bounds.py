@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bench import storage
 from bench.cli import main
-from bench.render.html import bounds, page, document
+from bench.render.html import bounds, document, page
 from bench.testing import make_result, make_results
 
 HUGE = "x" * 1_000_000

@@ -5,9 +5,9 @@ import dataclasses
 import re
 
 from bench import storage
-from bench.render.html import page, document
-from bench.render.html.ceilings import view
 from bench.analysis.table import tidy
+from bench.render.html import document, page
+from bench.render.html.ceilings import view
 from bench.testing import make_result, make_results
 
 CALIBRATION = {

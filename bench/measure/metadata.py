@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
 from bench.measure.threadlimits import RECORDED_VARS
 
 #: libraries whose versions change the answer
