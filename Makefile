@@ -10,7 +10,9 @@ TEST_APT := chromium
 PROFILE ?= quick
 BASE    ?= results/baselines/quick.json
 
-.PHONY: setup system-deps test-deps bench test test-fast compare report clean extras
+.PHONY: setup system-deps test-deps bench test test-fast lint types compare report clean extras
+
+.PHONY: setup system-deps test-deps bench test lint types compare report clean extras
 
 setup: $(STAMP) system-deps
 
@@ -43,12 +45,20 @@ bench: setup
 	$(PY) -m bench report results/latest.json -o reports/latest.html
 	@echo "report: reports/latest.html"
 
-test: setup test-deps
+# lint and types run first: a clone that does not pass them fails before the slow tests
+test: setup test-deps lint types
 	$(PY) -m pytest -q
 
 # the pure unit tests alone (about a minute): statistics, tables, verdicts, report model, layout
 test-fast: setup
 	$(PY) -m pytest -q -m unit
+
+lint: $(STAMP)
+	$(PY) -m ruff check bench tests workloads examples
+
+# strict on the pure modules, ordinary checking elsewhere (see [tool.mypy] in pyproject.toml)
+types: $(STAMP)
+	$(PY) -m mypy bench
 
 # make compare BASE=results/baselines/quick.json [COMPARE_ARGS="--metric speedup --format md"]
 # exit 1 on a significant regression (see docs/ci-example.yml)
@@ -68,4 +78,4 @@ venv-%: $(STAMP)
 	$(PY) -m bench.execute.pythons setup $*
 
 clean:
-	rm -rf $(VENV) .venvs reports/*.html .pytest_cache
+	rm -rf $(VENV) .venvs reports/*.html .pytest_cache .mypy_cache .ruff_cache

@@ -144,7 +144,7 @@ def task_entry(task: str | None, inputs: str | None, name: str | None, bound: st
         raise BenchError(f"{', '.join(given)} needs --task MODULE:FUNCTION and --inputs MODULE:FUNCTION|FILE")
     workload = function_workload.FunctionWorkload(function_workload.resolve_reference(task, "--task"),
                                                   function_workload.read_inputs(inputs), name, bound or "cpu")
-    workload.task  # noqa: B018 - refuses now a task that cannot reach the case processes
+    workload.task  # noqa: B018  # read for its check: refuses now a task that cannot reach the case processes
     source = str(Path(inputs).resolve()) if function_workload.is_inputs_file(inputs) else inputs
     return function_workload.reference_entry(task, source, name, workload.bound), workload.name
 
@@ -164,8 +164,8 @@ class Results:
         return tidy(self.results)
 
     def _rows(self) -> tuple[list[dict[str, Any]], list[Any], dict[Any, str]]:
-        from bench.render.html.page import keyed_records, labels
         from bench.analysis.records import instances
+        from bench.render.html.page import keyed_records, labels
 
         rows = keyed_records(self.results, self.table())
         found = instances(rows)
@@ -182,7 +182,7 @@ class Results:
 
     def report(self, path: str | Path, base: "Results | None" = None) -> Path:
         """Write the self-contained HTML report (as ``bench report``) to ``path``."""
-        from bench.render.html import page, document
+        from bench.render.html import document, page
 
         built = page.build(self.results, base.results if base else None, source=str(path))
         return document.write(built, path)
@@ -210,8 +210,8 @@ class Results:
 
     def speedup_plots(self) -> dict[str, str]:
         """Per workload label, the report's speed-up figure as a data URI (SVG)."""
-        from bench.render.html import curves, plots
         from bench.analysis.records import instance
+        from bench.render.html import curves, plots
 
         rows, found, names = self._rows()
         palette = plots.colours([str(r["strategy"]) for r in rows])

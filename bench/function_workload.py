@@ -145,9 +145,9 @@ class FunctionWorkload(WorkloadBase):
                  bound: str = "cpu") -> None:
         self.func = check_task(task)
         self.inputs = check_inputs(inputs)
-        self.name = workload_name(task, name)  # type: ignore[misc]
-        self.bound = check_bound(bound)  # type: ignore[misc]
-        self.summary = f"{getattr(task, '__qualname__', self.name)} over {len(self.inputs)} inputs"  # type: ignore[misc]
+        self.name = workload_name(task, name)
+        self.bound = check_bound(bound)
+        self.summary = f"{getattr(task, '__qualname__', self.name)} over {len(self.inputs)} inputs"
         self._task: Callable[[Any], Any] | None = None
 
     @property

@@ -29,7 +29,7 @@ class Param:
     """One documented workload parameter with its defaults for each profile."""
 
     name: str
-    kind: type  # int, float or str
+    kind: type[int] | type[float] | type[str]
     quick: ParamValue
     full: ParamValue
     help: str
@@ -48,7 +48,7 @@ class Param:
             ) from None
         if isinstance(value, float) and not math.isfinite(value):  # nan, inf: no task can use them
             raise BenchError(f"parameter {self.name!r} must be a finite number, got {text!r}")
-        if self.minimum is not None and value < self.minimum:  # type: ignore[operator]
+        if self.minimum is not None and not isinstance(value, str) and value < self.minimum:
             raise BenchError(f"parameter {self.name!r} must be >= {self.minimum:g}, got {text!r}")
         return value
 
@@ -85,9 +85,10 @@ class Workload(Protocol):
 class WorkloadBase:
     """Convenient defaults for Workload implementations (optional to inherit)."""
 
-    name: ClassVar[str] = ""
-    summary: ClassVar[str] = ""
-    bound: ClassVar[str] = "cpu"
+    #: class defaults that an instance may set for itself (FunctionWorkload names each one)
+    name: str = ""
+    summary: str = ""
+    bound: str = "cpu"
     params: ClassVar[tuple[Param, ...]] = ()
     parallel_env: ClassVar[Mapping[str, str]] = {}
     #: modules the case launcher imports once for every case ("mod" or "mod:function")
@@ -122,6 +123,27 @@ class Strategy(Protocol):
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]: ...
 
     def close(self) -> None: ...
+
+
+class CompleteStrategy(Strategy, Protocol):
+    """A strategy class as the registry hands it out: what the plugin omitted of these is filled in
+    from ``StrategyBase`` (``bench.registry.checked_strategy``), so callers may use all of them."""
+
+    requires: ClassVar[tuple[str, ...]]
+    preload: ClassVar[tuple[str, ...]]
+
+    def __init__(self, options: StrategyOptions) -> None: ...
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None: ...
+
+    @classmethod
+    def honours_start_method(cls, scheduler: str | None = None) -> bool: ...
+
+    @classmethod
+    def dispatch(cls, n_tasks: int, workers: int) -> list[int] | None: ...
+
+    def describe(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from bench import function_workload
-from bench.model import BOUNDS, BenchError, Strategy, Workload, WorkloadBase
+from bench.model import BOUNDS, BenchError, CompleteStrategy, Workload, WorkloadBase
+
+T = TypeVar("T")
 
 BUILTIN_WORKLOADS: dict[str, str] = {
     "sleep": "workloads.sleep:WORKLOAD",
@@ -66,7 +68,7 @@ OPTIONAL_WORKLOAD = ("summary", "params", "parallel_env", "preload", "unavailabl
 #: what a strategy class must define itself; the rest comes from StrategyBase
 REQUIRED_STRATEGY = ("name", "map")
 OPTIONAL_STRATEGY = ("summary", "uses_processes", "needs_pickle", "requires", "preload", "start", "close",
-                     "describe", "unavailable_reason", "honours_start_method")
+                     "describe", "unavailable_reason", "honours_start_method", "dispatch")
 _WORKLOAD_DEFAULTS = WorkloadBase()
 
 
@@ -101,10 +103,10 @@ def checked_workload(workload: Any, where: str) -> Workload:
         raise BenchError(f"{where}: workload {label!r} declares bound {workload.bound!r}; known: {', '.join(BOUNDS)}")
     if all(hasattr(workload, member) for member in OPTIONAL_WORKLOAD):
         return workload
-    return CompletedWorkload(workload)  # type: ignore[return-value]
+    return CompletedWorkload(workload)
 
 
-def checked_strategy(cls: Any, where: str) -> type[Strategy]:
+def checked_strategy(cls: Any, where: str) -> type[CompleteStrategy]:
     """The strategy class, with StrategyBase's defaults under what it omits; BenchError if unusable."""
     if not isinstance(cls, type):
         raise BenchError(f"{where}: {cls!r} is not a strategy class")
@@ -116,7 +118,8 @@ def checked_strategy(cls: Any, where: str) -> type[Strategy]:
         return cls
     from bench.strategies.base import StrategyBase
 
-    own_init = cls.__init__
+    plugin: type[Any] = cls  # a class of any shape: its own __init__ takes the options
+    own_init = plugin.__init__
 
     def __init__(self: Any, options: Any) -> None:  # StrategyBase's members rely on these two
         self.options, self.workers = options, options.workers
@@ -147,19 +150,22 @@ def _load_entry_points() -> None:
             table.setdefault(entry.name, entry.value.replace(" ", ""))
 
 
+def _returning(value: T) -> Callable[[], T]:
+    """A factory for an object already in hand: the registries hold factories and import paths."""
+    return lambda: value
+
+
 def register_workload(name: str, target: str | Callable[[], Workload] | Workload) -> None:
     """Register an import path, a factory, or a workload object (checked now)."""
     if not isinstance(target, (str, type)) and not inspect.isroutine(target):  # the workload object itself
-        found = checked_workload(target, f"workload {name!r}")
-        target = lambda: found  # noqa: E731
+        target = _returning(checked_workload(target, f"workload {name!r}"))
     _workloads[name] = target
 
 
 def register_strategy(name: str, target: str | Callable[[], type]) -> None:
     """Register an import path, a factory, or a strategy class (checked now)."""
     if isinstance(target, type):
-        found = checked_strategy(target, f"strategy {name!r}")
-        target = lambda: found  # noqa: E731
+        target = _returning(checked_strategy(target, f"strategy {name!r}"))
     _strategies[name] = target
 
 
@@ -185,7 +191,7 @@ def get_workload(name: str) -> Workload:
     return checked_workload(_resolve(_workloads[name]), f"workload {name!r}")
 
 
-def get_strategy(name: str) -> type[Strategy]:
+def get_strategy(name: str) -> type[CompleteStrategy]:
     if name not in _strategies:
         _load_entry_points()
     if name not in _strategies:
@@ -216,13 +222,14 @@ def import_workload_module(module_name: str) -> list[str]:
     each following the Workload protocol.  A ``bench-function:`` entry instead
     describes a plain function and its inputs (``bench.function_workload``).
     """
+    found: list[object]
     if function_workload.is_entry(module_name):
         found = [function_workload.load_entry(module_name)]
     else:
         found = _plugin_exports(module_name, "workload", "WORKLOADS", "WORKLOAD")
     workloads = [checked_workload(workload, module_name) for workload in found]  # all checked before any registers
     for workload in workloads:
-        register_workload(workload.name, lambda found_workload=workload: found_workload)
+        register_workload(workload.name, _returning(workload))
     return [workload.name for workload in workloads]
 
 
@@ -231,5 +238,5 @@ def import_strategy_module(module_name: str) -> list[str]:
     classes = [checked_strategy(cls, module_name)
                for cls in _plugin_exports(module_name, "strategy", "STRATEGIES", "STRATEGY")]
     for cls in classes:
-        register_strategy(cls.name, lambda found_class=cls: found_class)
+        register_strategy(cls.name, _returning(cls))
     return [cls.name for cls in classes]

@@ -34,7 +34,8 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
-def measure(task: Callable[[Any], Any], inputs: Sequence[Any], args: argparse.Namespace, **options: Any) -> bench.Results:
+def measure(task: Callable[[Any], Any], inputs: Sequence[Any], args: argparse.Namespace,
+            **options: Any) -> bench.Results:
     """The harness's answer, printed as its verdict table."""
     cores = [int(c) for c in args.cores.split(",")]
     # calibrate: a few seconds that say what this machine gives at each core count right now

@@ -4,9 +4,19 @@ from __future__ import annotations
 import os
 
 from bench import storage
-from bench.execute.ab import ROOT, Side, SideFailed, SideRecord, arm_names, channel_arms, precision_of, session_plans, side_env
-from bench.cli import main
 from bench.analysis.compare import identity
+from bench.cli import main
+from bench.execute.ab import (
+    ROOT,
+    Side,
+    SideFailed,
+    SideRecord,
+    arm_names,
+    channel_arms,
+    precision_of,
+    session_plans,
+    side_env,
+)
 from bench.measure.core import TimingPlan, interleave, order
 
 

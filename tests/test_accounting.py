@@ -102,9 +102,8 @@ def test_the_identity_holds_on_a_tiny_real_run(tmp_path, no_leaked_processes):
     """Skipped until the measuring core stores tree metrics (cpu_total_s, wait_total_s, wall_s)."""
     import os
 
-    from bench.analysis import stats
-
     from bench import storage
+    from bench.analysis import stats
     from bench.cli import main
 
     cores = "1,2" if len(os.sched_getaffinity(0)) >= 2 else "1"

@@ -74,9 +74,9 @@ def test_output_is_written_only_when_asked(quiet_tmp):
 
 def test_bad_input_is_a_bench_error_before_anything_runs():
     with pytest.raises(BenchError, match="not callable"):
-        bench.run("abs", [1])  # type: ignore[arg-type]
+        bench.run("abs", [1])  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(BenchError, match="inputs must be a list"):
-        bench.run(abs, iter([1]))  # type: ignore[arg-type]
+        bench.run(abs, iter([1]))  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(BenchError, match="unknown strategy 'nope'"):
         bench.run(abs, [1], strategies="nope", cores=[1])
 

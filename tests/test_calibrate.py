@@ -18,11 +18,10 @@ import os
 import psutil
 import pytest
 
-from bench.machine import calibrate, ceiling
-
 from bench import storage
-from bench.machine.calibrate import CalibrationError, CalibrationPlan, Worker
 from bench.cli import main
+from bench.machine import calibrate, ceiling
+from bench.machine.calibrate import CalibrationError, CalibrationPlan, Worker
 from bench.model import BenchError
 
 #: a zero budget stops after min_repetitions (3) of the 10 planned: the budget is tested too
@@ -89,7 +88,7 @@ def test_tiny_calibration_reports_spawn_costs_with_spread(tiny_calibration):
     spawn = tiny_calibration["summary"]["spawn"]
     assert {"process_spawn", "thread"} <= set(spawn)
     assert any(name.startswith("process_") and name != "process_spawn" for name in spawn)  # the default
-    for name, s in spawn.items():
+    for s in spawn.values():
         assert 0 < s["min_s"] <= s["median_s"] <= s["max_s"]
         assert s["ci_low_s"] <= s["median_s"] <= s["ci_high_s"]
     assert spawn["thread"]["n"] == TINY.thread_repetitions

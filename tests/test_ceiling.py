@@ -6,12 +6,11 @@ import math
 
 import pytest
 
-from bench.machine import ceiling
-from bench.render.html import ceilingview
-
 from bench import storage
-from bench.machine.ceiling import Ceiling
 from bench.analysis.table import tidy
+from bench.machine import ceiling
+from bench.machine.ceiling import Ceiling
+from bench.render.html import ceilingview
 from bench.testing import make_result, make_results
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)

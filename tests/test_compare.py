@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from bench import storage
-from bench.cli import main
 from bench.analysis.compare import CompareOptions, compare, identity_label, match, speedup_samples
+from bench.cli import main
 from bench.machine.drift import machine_speeds
 from bench.render.compare_text import render_json, render_markdown, render_text
 from bench.testing import make_result, make_results

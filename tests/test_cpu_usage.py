@@ -45,8 +45,16 @@ def test_a_failing_cycle_is_still_counted_and_the_error_propagates():
 
 # ------------------------------------------------------------------ TreeUsage: the whole process tree
 
-from bench.measure.cpu_usage import (  # noqa: E402 - the TreeUsage half of this file
-    ProcCpu, TreeSnapshot, TreeUsage, own_delta, tree_delta, tree_metrics, wait_delta, workers_cpu)
+from bench.measure.cpu_usage import (  # noqa: E402  # the TreeUsage half of this file starts here
+    ProcCpu,
+    TreeSnapshot,
+    TreeUsage,
+    own_delta,
+    tree_delta,
+    tree_metrics,
+    wait_delta,
+    workers_cpu,
+)
 
 
 def snap(procs=None, reaped=0.0, self_cpu=0.0, waits=None, steal=None):

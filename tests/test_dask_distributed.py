@@ -18,7 +18,7 @@ import pytest
 
 from bench import storage
 from bench.cli import main
-from bench.model import BenchError, StrategyOptions
+from bench.model import StrategyOptions
 from bench.strategies.dask_distributed import DaskDistributed, batches
 
 pytest.importorskip("distributed")

@@ -1,10 +1,10 @@
 """The machine's speed over a run, from the reference cycles; the drift warning; the nearest ceiling."""
 from __future__ import annotations
 
+import pytest
+
 from bench.machine import ceiling, drift
 from bench.testing import make_result
-
-import pytest
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 

@@ -1,9 +1,9 @@
 import numpy as np
-from hypothesis import given, strategies as st
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.measure.equality import explain_mismatch, fingerprint, fingerprints
-
-import pytest
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 

@@ -1,13 +1,13 @@
 """`bench explain`: the accounting and readings per workload, from stored results."""
 from __future__ import annotations
 
+import pytest
+
 from bench import storage
-from bench.cli import main
 from bench.analysis.explain import explain
+from bench.cli import main
 from bench.render.explain_text import render_md, render_text
 from bench.testing import accounted_results
-
-import pytest
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 

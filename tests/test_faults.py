@@ -20,7 +20,7 @@ def plugins_importable(monkeypatch):
 
 def run_faults(tmp_path, fault: str, strategies: str, timeout: float = 60, extra: tuple[str, ...] = ()):
     out = tmp_path / "faults.json"
-    code = main(["run", "--workload-module", "faulty", "--workloads", f"faulty,square", "--strategies",
+    code = main(["run", "--workload-module", "faulty", "--workloads", "faulty,square", "--strategies",
                  strategies, "--cores", "2", "--modes", "warm", "--set", f"faulty.fault={fault}",
                  "--set", "square.n=50", "--timeout", str(timeout), "--no-progress", "-o", str(out), *extra])
     assert code == 0
@@ -93,7 +93,8 @@ def test_lying_strategies_are_failed_cases(tmp_path, no_leaked_processes):
 
 def test_an_escaped_grandchild_does_not_outlive_the_run(tmp_path, no_leaked_processes):
     def sleepers():
-        return {p.pid for p in psutil.process_iter(["cmdline"]) if "time.sleep(600)" in " ".join(p.info["cmdline"] or [])}
+        return {p.pid for p in psutil.process_iter(["cmdline"])
+                if "time.sleep(600)" in " ".join(p.info["cmdline"] or [])}
 
     before = sleepers()
     run_faults(tmp_path, "orphan", "pool-map")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -128,7 +127,9 @@ def test_kill_9_of_the_runner_takes_the_case_and_its_workers_down(tmp_path, laun
                                "--modes", "warm", "--set", "faulty.fault=hang", "--timeout", "300",
                                "--no-progress", "-o", str(out)], env=env, stderr=subprocess.DEVNULL)
     try:
-        serial_done = lambda: out.exists() and len(json.loads(out.read_text())["bench"]["cases"]) >= 1  # noqa: E731
+        def serial_done() -> bool:
+            return out.exists() and len(json.loads(out.read_text())["bench"]["cases"]) >= 1
+
         assert wait_until(serial_done, 60), "the serial case never finished"
         # the pool-map case and its two workers (one of them stuck in its task) are running
         assert wait_until(lambda: len(marked(marker)) >= 4 + (launcher == "1"), 30), marked(marker)

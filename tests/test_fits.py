@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from bench import cli, storage
-
 from bench.analysis import fits, stats
 from bench.analysis.table import tidy
 from bench.testing import make_result, make_results, scaling_results

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import api, function_workload as fw, storage
+from bench import api, storage
+from bench import function_workload as fw
 from bench.model import BenchError
 
 PLUGINS = Path(__file__).parent / "plugins"
@@ -16,10 +17,10 @@ PLUGINS = Path(__file__).parent / "plugins"
 
 def test_a_task_must_be_callable_and_inputs_a_list():
     with pytest.raises(BenchError, match="task 42 is not callable"):
-        fw.FunctionWorkload(42, [1])  # type: ignore[arg-type]
+        fw.FunctionWorkload(42, [1])  # type: ignore[arg-type]  # the wrong type is the test
     for inputs, kind in (((i for i in range(3)), "generator"), ({"a": 1}, "dict"), ("abc", "str"), (7, "int")):
         with pytest.raises(BenchError, match=f"inputs must be a list, got {kind}"):
-            fw.FunctionWorkload(abs, inputs)  # type: ignore[arg-type]
+            fw.FunctionWorkload(abs, inputs)  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(BenchError, match="empty list"):
         fw.FunctionWorkload(abs, [])
     assert fw.FunctionWorkload(abs, range(3)).make_tasks({}) == [0, 1, 2]

@@ -1,13 +1,13 @@
 """Random input to the loader and to --set: only clean errors, never a traceback."""
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench import storage
 from bench.execute.matrix import parse_sets
 from bench.model import BenchError
-
-import pytest
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 

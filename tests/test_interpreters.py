@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.execute import pythons as interpreters
-
 from bench import storage
+from bench.analysis.table import tidy
 from bench.cli import main
+from bench.execute import pythons as interpreters
 from bench.execute.pythons import Interpreter
 from bench.measure.metadata import label_from_metadata, python_label
 from bench.model import BenchError
-from bench.analysis.table import tidy
 from bench.testing import make_case
 
 VENV_PYTHON = str(Path(sys.executable).absolute())

@@ -67,7 +67,8 @@ def test_resume_finishes_without_redoing_cases(tmp_path):
     assert done.returncode == 0, done.stderr
     after = storage.load(out)
     assert after.complete
-    assert len(after.cases) == 2 * (1 + 2 * 2 * 2), "serial + (threads, pool-map) x workers (2) x modes (2) per core count"
+    assert len(after.cases) == 2 * (1 + 2 * 2 * 2), \
+        "serial + (threads, pool-map) x workers (2) x modes (2) per core count"
     keys = [r.case.key for r in after.cases]
     assert len(keys) == len(set(keys))
     for key, values in before.items():

@@ -9,11 +9,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.execute import launcher
-from bench.entrypoints import launcher as launcher_process
-
 from bench import registry, storage
 from bench.cli import main
+from bench.entrypoints import launcher as launcher_process
+from bench.execute import launcher
 from bench.execute.runner import base_env
 from workloads.ocr import WORKLOAD as OCR
 

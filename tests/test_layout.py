@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "bench"
 #: strategies of optional engines (make extras): importable only where those are installed

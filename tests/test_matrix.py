@@ -1,8 +1,15 @@
 import pytest
 
 from bench import registry
-from bench.execute.matrix import (MatrixSpec, build_cases, default_cores, default_workers, parse_int_list,
-                          parse_sets, resolve_params)
+from bench.execute.matrix import (
+    MatrixSpec,
+    build_cases,
+    default_cores,
+    default_workers,
+    parse_int_list,
+    parse_sets,
+    resolve_params,
+)
 from bench.model import BenchError
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)

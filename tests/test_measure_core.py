@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from bench.entrypoints.case_process import paired_precision
-from bench.measure.core import CaseArms, CaseFailed, TimingPlan, interleave, order, stop_reason, ArmRecord
+from bench.measure.core import ArmRecord, CaseArms, CaseFailed, TimingPlan, interleave, order, stop_reason
 
 
 def fixed_arms(log, seconds):

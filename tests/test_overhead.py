@@ -6,9 +6,9 @@ import dataclasses
 import pytest
 
 from bench import storage
-from bench.cli import main
 from bench.analysis.overhead import overhead_rows, parallelism, per_task_overhead, with_overhead
 from bench.analysis.table import tidy
+from bench.cli import main
 from bench.testing import make_result, make_results
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bench import registry
-from bench.model import BenchError, Strategy, StrategyOptions, Workload
+from bench.model import BenchError, StrategyOptions, Workload
 
 
 def test_every_builtin_workload_follows_the_protocol():
@@ -98,7 +98,8 @@ def test_protocol_conforming_classes_register_without_the_base_classes(protocol_
     strategy.start()
     assert strategy.map(workload.task, workload.make_tasks({})) == [3 * x for x in range(20)]
     strategy.close()
-    assert (cls.uses_processes, cls.needs_pickle, cls.unavailable_reason(), strategy.describe()) == (False, False, None, {})
+    flags = (cls.uses_processes, cls.needs_pickle, cls.unavailable_reason(), strategy.describe())
+    assert flags == (False, False, None, {})
     assert strategy.size == 2 and cls.__module__ == "protocol_only"
 
 

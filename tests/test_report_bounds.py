@@ -1,12 +1,12 @@
 """A results file with huge strings or very many cases gives a bounded page that says what it cut."""
 from __future__ import annotations
 
+import pytest
+
 from bench import storage
 from bench.cli import main
-from bench.render.html import bounds, page, document
+from bench.render.html import bounds, document, page
 from bench.testing import make_result, make_results
-
-import pytest
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from bench import storage
-from bench.render.html import page, document
+from bench.render.html import document, page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test-deps installs it)")

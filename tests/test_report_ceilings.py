@@ -4,13 +4,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from bench import storage
-from bench.render.html import page, document
-from bench.render.html.ceilingview import view
-from bench.analysis.table import tidy
-from bench.testing import make_result, make_results
-
 import pytest
+
+from bench import storage
+from bench.analysis.table import tidy
+from bench.render.html import document, page
+from bench.render.html.ceilingview import view
+from bench.testing import make_result, make_results
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from bench import cli, storage
-from bench.render.html import page, document
 from bench.analysis.table import tidy
+from bench.render.html import document, page
 from bench.testing import make_result, make_results, scaled, scaling_results
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
@@ -148,8 +148,8 @@ def test_bench_report_bad_input_is_one_line_exit_2(tmp_path, capsys):
 
 
 def _drifting_run():
-    cases = [make_result(SERIAL, strategy="serial", workers=1, metadata={"bound": "cpu",
-                                                                        "value_starts": [1000.0 + i for i in range(5)]})]
+    starts = [1000.0 + i for i in range(5)]
+    cases = [make_result(SERIAL, strategy="serial", workers=1, metadata={"bound": "cpu", "value_starts": starts})]
     for i in range(6):
         slow = 1.3 if i >= 3 else 1.0
         cases.append(make_result([0.55 * slow] * 4, reference=[1.0 * slow] * 4, workers=i + 2, cores=2,

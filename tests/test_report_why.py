@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from bench.render.html import page, document, why
-from bench.render.html.plots import nice_ticks
 from bench.analysis.records import Instance, labels
+from bench.render.html import document, page, why
+from bench.render.html.plots import nice_ticks
 from bench.testing import accounted_results, demo_results, make_result, make_results, scaled, scaling_results
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)

@@ -13,7 +13,6 @@ import pytest
 
 from bench import output_file, storage
 from bench.cli import main
-from bench.model import BenchError
 
 TINY = ["--workloads", "sleep", "--strategies", "serial,threads", "--cores", "1", "--workers", "1", "--modes", "warm",
         "--set", "sleep.n=2", "--set", "sleep.seconds=0.001", "--no-progress"]

@@ -6,12 +6,12 @@ import multiprocessing
 import pytest
 
 from bench import storage
-from bench.execute.session import start_method_axis
+from bench.analysis.table import tidy
 from bench.cli import main
+from bench.execute.session import start_method_axis
 from bench.model import StrategyOptions
 from bench.registry import get_strategy
 from bench.strategies.base import effective_start_method
-from bench.analysis.table import tidy
 
 TINY = ["--workloads", "fib", "--set", "fib.n=2", "--set", "fib.k=5", "--modes", "warm", "--cores", "1",
         "--no-progress"]

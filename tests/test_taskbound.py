@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from bench import registry
-
 from bench.analysis import taskbound
 from bench.strategies.base import dispatch_sizes
 

@@ -7,8 +7,8 @@ from bench import registry, storage
 from bench.cli import main
 from bench.execute.runner import case_env
 from bench.measure.threadlimits import SINGLE_THREAD as BLAS_LIMITS
-from bench.testing import make_case
 from bench.measure.threadlimits import describe_pools, threadpool_metadata
+from bench.testing import make_case
 
 TINY = ["--workloads", "addweighted", "--strategies", "serial", "--set", "addweighted.count=2",
         "--set", "addweighted.size=16", "--modes", "warm", "--cores", "1", "--no-progress"]
@@ -30,7 +30,7 @@ def test_summarize_threadpool_info():
 
 
 def test_threadpool_metadata_sees_numpy_blas():
-    import numpy  # noqa: F401  (loads its BLAS)
+    import numpy  # noqa: F401  # imported to load its BLAS
 
     assert "threads_blas" in threadpool_metadata()
 

@@ -1,9 +1,9 @@
 """Known-truth checks (bench.demos.truth): the exact sleep truths and when a check is violated."""
 from __future__ import annotations
 
-from bench.demos.truth import Check, checks, sleep_truth
-
 import pytest
+
+from bench.demos.truth import Check, checks, sleep_truth
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 

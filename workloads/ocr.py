@@ -69,7 +69,7 @@ def import_pytesseract() -> Any:
     with _import_lock:
         hidden = [name for name in _PYTESSERACT_OPTIONAL if name not in sys.modules]
         for name in hidden:
-            sys.modules[name] = None  # type: ignore[assignment]
+            sys.modules[name] = None  # type: ignore[assignment]  # None is import's documented 'not found'
         try:
             import pytesseract
         finally:
@@ -190,7 +190,7 @@ class OcrWorkload(WorkloadBase):
         # pytesseract's import (~0.2 s) would otherwise land in
         # every cold pool's timed region under fork.
         import_pytesseract()
-        from PIL import Image, ImageDraw, ImageFont  # noqa: F401
+        from PIL import Image, ImageDraw, ImageFont  # noqa: F401  # imported for the workers to inherit
 
         v = resolve(self.params, params)
         return [(page, v["lines"], v["words"], v["font_size"]) for page in range(v["pages"])]

@@ -117,9 +117,9 @@ def case_accounting(metrics: Mapping[str, float], serial_metrics: Mapping[str, f
     wall = float(metrics.get("wall_s") or median_s or 0.0)
     if reason is None and wall <= 0:
         reason = "no wall time"
-    if reason is not None:
-        return reason
-    acc = account(p, wall, float(work), float(metrics["cpu_total_s"]), float(metrics.get("wait_total_s", 0.0)))
+    if reason is not None or work is None:  # missing_reason says why whenever work is None
+        return reason or "no serial CPU time to call work"
+    acc = account(p, wall, work, float(metrics["cpu_total_s"]), float(metrics.get("wait_total_s", 0.0)))
     if "wait_total_s" not in metrics:
         return _with_note(acc, "no run-queue wait recorded: waiting counted as idle")
     return acc

@@ -60,12 +60,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable, Literal, Sequence
-
-from bench.machine import drift
+from typing import Any, Iterable, Sequence
 
 from bench.analysis import stats
 from bench.analysis.table import baselines
+from bench.machine import drift
 from bench.model import Case, CaseResult, ParamValue
 from bench.storage import ResultSet
 
@@ -79,7 +78,8 @@ DEFAULT_THRESHOLD_WHY = (
     "comparisons of sleep, fib and square) had no significant time change and significant speed-up "
     "changes of 4% or less but one. In the sleep demonstration (5 series, sequential and interleaved), "
     "+2% comparisons reached significant changes of 5.0% and 5.9% (a 5% threshold raised two false "
-    "alarms, 6% none) while the +10% comparisons still flagged 6-10 of their 10 cases at 6%. Sequential A/A runs on that loaded machine drifted by up "
+    "alarms, 6% none) while the +10% comparisons still flagged 6-10 of their 10 cases at 6%. "
+    "Sequential A/A runs on that loaded machine drifted by up "
     "to 12% (sleep, warm pools) and over 100% (ms-scale CPU-bound cases) between runs: no threshold that "
     "still catches 10% absorbs that, hence the load warning and bench ab. The whole 95% interval of the "
     "change must clear the threshold, not only its point estimate: interleaved A/A runs of the whole quick "
@@ -196,7 +196,7 @@ class CaseComparison:
 
 @dataclass(frozen=True)
 class GateSummary:
-    counts: dict[str, int]
+    counts: dict[Status, int]  # a Status is its value, so JSON and lookups by name see strings
     failed: bool  # the gate: a regression, a newly failing case, or (unless allowed) a coverage problem
     n_base: int
     n_new: int
@@ -291,7 +291,9 @@ def _samples(result: CaseResult, serials: dict[tuple[Any, ...], CaseResult], met
 # ---------------------------------------------------------------- verdicts
 
 def _entry(base: CaseResult | None, new: CaseResult | None, status: Status | str, **extra: Any) -> CaseComparison:
-    case = (new or base).case  # type: ignore[union-attr]
+    either = new or base
+    assert either is not None, "an entry has a case on at least one side"
+    case = either.case
     return CaseComparison(
         identity=identity_label(case), status=Status(status), workload=case.workload,
         base_key=base.case.key if base else None, new_key=new.case.key if new else None,

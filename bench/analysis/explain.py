@@ -11,11 +11,21 @@ from typing import Any
 
 from bench.analysis import accounting, taskbound
 from bench.analysis.accounting import Accounting
-from bench.analysis.records import (Instance, Record, instance, instances, labels, parallelism, records, strategy_label,
-                                  usable)
-from bench.storage import ResultSet
+from bench.analysis.records import (
+    Instance,
+    Record,
+    SpeedupPoint,
+    instance,
+    instances,
+    labels,
+    parallelism,
+    records,
+    strategy_label,
+    usable,
+)
 from bench.analysis.table import baselines, tidy, warm_twins
 from bench.analysis.taskbound import TaskBound
+from bench.storage import ResultSet
 
 IDENTITY = (f"work + overhead + waiting + idle = p x wall within {accounting.TOLERANCE_REL:.0%} "
             f"plus {accounting.TICK_S * 1000:.0f} ms per process; start-up (cold - warm) is apart")
@@ -24,17 +34,11 @@ NO_BOUND = "No task-size bound: the serial case has no per-task times (task_seco
 
 
 @dataclass(frozen=True)
-class CaseWhy:
+class CaseWhy(SpeedupPoint):
     """One case: its speed-up, where its p x wall went, and what its task sizes allow."""
 
     strategy: str
     mode: str
-    cores: int
-    workers: int
-    p: int
-    speedup: float
-    ci_low: float | None
-    ci_high: float | None
     accounting: Accounting | None
     note: str  # why there is no accounting, or what was adjusted
     startup_s: float | None
@@ -76,10 +80,9 @@ def case_why(record: Record, result: Any, serial: Any | None, warm: Any | None) 
     speedup = float(record["speedup"])
     good = acc if isinstance(acc, Accounting) else None
     note = acc if isinstance(acc, str) else "; ".join(acc.notes)
-    return CaseWhy(strategy=strategy_label(record), mode=str(record["mode"]), cores=int(record["cores"]),
-                   workers=int(record["workers"]), p=p, speedup=speedup, ci_low=record.get("speedup_ci_low"),
-                   ci_high=record.get("speedup_ci_high"), accounting=good, note=note, startup_s=startup,
-                   bound=bound, readings=readings(good, startup, bound, p, speedup, str(record.get("bound") or "")))
+    return CaseWhy.of_record(record, strategy=strategy_label(record), mode=str(record["mode"]), accounting=good,
+                             note=note, startup_s=startup, bound=bound,
+                             readings=readings(good, startup, bound, p, speedup, str(record.get("bound") or "")))
 
 
 def _workload_why(inst: Instance, label: str, rows: list[tuple[Record, Any]], context: dict[str, Any]) -> WorkloadWhy:

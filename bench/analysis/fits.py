@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Hashable, Mapping
 
 import pandas as pd
 
@@ -96,12 +96,15 @@ def _usable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[ok]
 
 
+def _measured(row: Mapping[Hashable, Any]) -> Point:
+    """One row of the tidy table (a usable case: its interval is known) as a point."""
+    cores, workers = int(row["cores"]), int(row["workers"])
+    return Point(cores=cores, workers=workers, p=stats.parallelism(workers, cores), speedup=float(row["speedup"]),
+                 ci_low=float(row["speedup_ci_low"]), ci_high=float(row["speedup_ci_high"]))
+
+
 def _points(rows: pd.DataFrame) -> tuple[Point, ...]:
-    measured = [
-        Point(cores=int(r.cores), workers=int(r.workers), p=stats.parallelism(int(r.workers), int(r.cores)),
-              speedup=float(r.speedup), ci_low=float(r.speedup_ci_low), ci_high=float(r.speedup_ci_high))
-        for r in rows.itertuples(index=False)
-    ]
+    measured = [_measured(row) for row in rows.to_dict("records")]
     measured.sort(key=lambda point: (point.p, point.cores, point.workers))
     if any(point.p == 1 for point in measured):
         return tuple(measured)
@@ -147,7 +150,7 @@ def _fit(points: tuple[Point, ...], seed: int) -> tuple[Amdahl, USL]:
     low = [point.ci_low for point in points]
     high = [point.ci_high for point in points]
     amdahl = stats.fit_amdahl(p, speedups, low, high, seed=seed)
-    usl = _usl_unidentifiable(points) if len(set(p)) >= 3 else None
+    usl: USL | None = _usl_unidentifiable(points) if len(set(p)) >= 3 else None
     if usl is None:
         usl = stats.fit_usl(p, speedups, seed=seed, speedup_ci_low=low, speedup_ci_high=high)
     return amdahl, usl

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Self
 
 import pandas as pd
 
@@ -30,7 +30,7 @@ def _clean(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame) -> list[Record]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 @dataclass(frozen=True, order=True)
@@ -79,3 +79,26 @@ def usable(record: Record) -> bool:
 
 def parallelism(record: Record) -> int:
     return model.parallelism(int(record["workers"]), int(record["cores"]))
+
+
+@dataclass(frozen=True)
+class SpeedupPoint:
+    """A case's speed-up where it ran: its cores, workers, the p they allow, the ratio and its interval.
+
+    The one copy of these fields and of how a tidy record fills them; the report's curve points
+    and explain's cases extend it with what each adds.
+    """
+
+    cores: int
+    workers: int
+    p: int
+    speedup: float
+    ci_low: float | None
+    ci_high: float | None
+
+    @classmethod
+    def of_record(cls, record: Record, **extra: Any) -> Self:
+        """The point of a usable tidy record; ``extra`` fills a subclass's own fields."""
+        return cls(cores=int(record["cores"]), workers=int(record["workers"]), p=parallelism(record),
+                   speedup=float(record["speedup"]), ci_low=record.get("speedup_ci_low"),
+                   ci_high=record.get("speedup_ci_high"), **extra)

@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from bench.analysis import accounting, stats
-
 from bench.machine import ceiling
 from bench.measure.metadata import label_from_metadata
 from bench.model import CaseResult
@@ -45,8 +44,8 @@ def _timing_columns(values: tuple[float, ...]) -> dict[str, float | None]:
 
 
 def _speedup_columns(result: CaseResult, serial: CaseResult | None) -> dict[str, float | None]:
-    empty = {"speedup": None, "speedup_ci_low": None, "speedup_ci_high": None, "efficiency": None,
-             "ideal_speedup": None}
+    empty: dict[str, float | None] = {"speedup": None, "speedup_ci_low": None, "speedup_ci_high": None,
+                                      "efficiency": None, "ideal_speedup": None}
     if serial is None or not result.values:
         return empty
     speedup, low, high = speedup_estimate(result, serial)

@@ -139,6 +139,6 @@ def case_dispatch(strategy: str, metadata: Any, n_tasks: int, workers: int) -> l
     from bench.model import BenchError
 
     try:
-        return registry.get_strategy(strategy).dispatch(n_tasks, workers)  # type: ignore[attr-defined]
+        return registry.get_strategy(strategy).dispatch(n_tasks, workers)
     except (BenchError, AttributeError, ImportError):
         return None  # a plugin strategy that is not loaded here

@@ -71,9 +71,9 @@ def ranked_strategies(rows: list[Record]) -> list[Choice]:
 
 
 def _overlap(a: Choice, b: Choice) -> bool:
-    if None in (a.ci_low, a.ci_high, b.ci_low, b.ci_high):
+    if a.ci_low is None or a.ci_high is None or b.ci_low is None or b.ci_high is None:
         return False
-    return a.ci_low <= b.ci_high and b.ci_low <= a.ci_high  # type: ignore[operator]
+    return a.ci_low <= b.ci_high and b.ci_low <= a.ci_high
 
 
 def reading(best: Choice | None, runner_up: Choice | None) -> str:

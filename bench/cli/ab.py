@@ -82,7 +82,8 @@ def side_from_args(args: argparse.Namespace, label: str) -> Side:
             raise BenchError(f"--{low}-pythonpath {path!r} is not a directory")
     sets = tuple(getattr(args, f"{low}_set"))
     parse_sets(sets)  # fail early on a malformed item
-    return Side(label=label, python=getattr(args, f"{low}_python"), pythonpath=tuple(str(Path(p).resolve()) for p in paths),
+    return Side(label=label, python=getattr(args, f"{low}_python"),
+                pythonpath=tuple(str(Path(p).resolve()) for p in paths),
                 env=_parse_env(getattr(args, f"{low}_env"), f"--{low}-env"), sets=sets)
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from bench import storage
 from bench.analysis.compare import DEFAULT_ALPHA, DEFAULT_THRESHOLD, METRICS, CompareOptions, compare
-from bench.render.compare_text import RENDERERS, render_json
 from bench.model import BenchError
+from bench.render.compare_text import RENDERERS, render_json
 
 EXIT_OK, EXIT_REGRESSION = 0, 1
 

@@ -17,7 +17,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def describe_workloads() -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     for name in registry.workload_names():
         try:
             workload = registry.get_workload(name)
@@ -34,7 +34,7 @@ def describe_workloads() -> list[dict[str, Any]]:
 
 
 def describe_strategies() -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     for name in registry.strategy_names():
         try:
             cls = registry.get_strategy(name)
@@ -53,7 +53,8 @@ def _text(workloads: list[dict[str, Any]], strategies: list[dict[str, Any]]) -> 
         state = f"  [unavailable: {w['unavailable']}]" if w["unavailable"] else ""
         lines.append(f"  {w['name']:<12} {w.get('summary', '')} (bound: {w.get('bound', '?')}){state}")
         for p in w.get("params", []):
-            lines.append(f"      {p['name']:<10} {p['type']:<6} quick={p['quick']!s:<8} full={p['full']!s:<8} {p['help']}")
+            lines.append(f"      {p['name']:<10} {p['type']:<6} quick={p['quick']!s:<8} full={p['full']!s:<8} "
+                         f"{p['help']}")
     lines.append("Strategies:")
     for s in strategies:
         flags = ", ".join(f for f in ("uses_processes", "needs_pickle") if s.get(f))

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+from types import ModuleType
 from typing import NoReturn, Sequence
 
 from bench.model import BenchError
@@ -27,7 +28,8 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def command_module(name: str):  # noqa: ANN201 - a module
+def command_module(name: str) -> ModuleType:
+    """The module of one command, bench.cli.NAME: its add_parser(subparsers) and run(args) (asv's layout)."""
     return importlib.import_module(f"bench.cli.{name}")
 
 

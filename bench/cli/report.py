@@ -26,7 +26,7 @@ def output_path(args: argparse.Namespace) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench.render.html import page, document  # matplotlib and pandas are slow to import
+    from bench.render.html import document, page  # matplotlib and pandas are slow to import
 
     path = output_path(args)
     output_file.check_writable(path)  # before the slow part, and as one line

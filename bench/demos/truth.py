@@ -157,10 +157,10 @@ def _rows(paths: Sequence[str]) -> list[dict[str, Any]]:
     from bench import storage
     from bench.analysis.table import tidy
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for path in paths:
         frame = tidy(storage.load(path))
-        rows += [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+        rows += [{str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                  for r in frame.to_dict("records")]
     return rows
 

@@ -15,15 +15,17 @@ from typing import IO, Any, Sequence
 
 from bench.execute.killing import kill_group
 
+#: what every case process imports (the entry point and what measuring a case imports):
+#: imported once in the launcher, inherited by every forked case
+CASE_MODULES = ("bench.entrypoints.case_process", "bench.measure.cpu_usage", "bench.measure.equality",
+                "bench.measure.metadata", "bench.measure.threadlimits", "bench.execute.isolation", "bench.registry",
+                "bench.analysis.stats")
+
 
 def _preload(entries: Sequence[str]) -> None:
     """Import each "module" (or call "module:function"); what fails is left to the case."""
-    import bench.entrypoints.case_process  # noqa: F401  (and what measure_case imports)
-    from bench.measure import cpu_usage, equality, metadata, threadlimits  # noqa: F401
-    from bench.execute import isolation
-    from bench import registry
-    from bench.analysis import stats
-
+    for module in CASE_MODULES:
+        importlib.import_module(module)
     for entry in entries:
         module, _, function = entry.partition(":")
         try:

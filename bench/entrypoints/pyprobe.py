@@ -21,12 +21,14 @@ def _project(info, strategies):
     """Import what every case imports; then ask each strategy whether it can run here."""
     try:
         from importlib import metadata
+
+        import numpy  # noqa: F401  # imported only to prove that it imports here
+        import psutil  # noqa: F401  # (the same)
+        import pyperf  # noqa: F401  # (the same)
+
         import bench
-        import bench.entrypoints.case_process  # noqa: F401
+        import bench.entrypoints.case_process  # noqa: F401  # (the same)
         from bench import registry
-        import numpy  # noqa: F401
-        import pyperf  # noqa: F401
-        import psutil  # noqa: F401
         metadata.version("scaling-bench")
     except Exception as exc:  # anything missing means "not set up for this project"
         info["missing"] = "%s: %s" % (type(exc).__name__, exc)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import time
@@ -40,10 +39,10 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bench.execute.isolation import reap_descendants
+from bench.execute.killing import kill_group
 from bench.measure import core
 from bench.measure.core import CASE, REFERENCE, Arm, ArmRecord, CaseFailed, Precision, TimingPlan, interleave
 from bench.model import Case, CaseResult
-from bench.execute.killing import kill_group
 
 LABELS = ("A", "B")
 ROOT = Path(__file__).resolve().parents[2]  # the checkout this harness runs from (bench/execute/ -> bench/ -> here)
@@ -95,12 +94,14 @@ class Channel:
         with open(log_path, "wb") as log:
             self.proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                          env=env, cwd=cwd, start_new_session=True, preexec_fn=pin)
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are PIPEs
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
         self.buffer = b""
 
     def request(self, command: str, timeout: float) -> dict[str, Any]:
         try:
-            self.proc.stdin.write(f"{command}\n".encode())  # type: ignore[union-attr]
-            self.proc.stdin.flush()  # type: ignore[union-attr]
+            self.stdin.write(f"{command}\n".encode())
+            self.stdin.flush()
         except (BrokenPipeError, OSError):
             raise SideFailed(self._died()) from None
         return self.receive(timeout)
@@ -109,13 +110,13 @@ class Channel:
         """The next reply line; SideFailed on death, timeout or garbage."""
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+            selector.register(self.stdout, selectors.EVENT_READ)
             while b"\n" not in self.buffer:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise SideFailed(f"timed out after {timeout:g} s; case process tree killed")
                 if selector.select(min(left, 0.5)):
-                    chunk = os.read(self.proc.stdout.fileno(), 65536)  # type: ignore[union-attr]
+                    chunk = os.read(self.stdout.fileno(), 65536)
                     if not chunk:
                         raise SideFailed(self._died())
                     self.buffer += chunk
@@ -138,9 +139,9 @@ class Channel:
 
     def kill(self) -> None:
         kill_group(self.proc.pid)
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
-                stream.close()  # type: ignore[union-attr]
+                stream.close()
             except OSError:
                 pass
         self.proc.wait()

@@ -12,18 +12,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bench import storage
-from bench.execute.ab import (LABELS, WORKER_SOURCE, Channel, Side, SideRecord, measure_pair, session_plans, side_env,
-                      to_result)
+from bench.execute.ab import (
+    LABELS,
+    WORKER_SOURCE,
+    Channel,
+    Side,
+    SideRecord,
+    measure_pair,
+    session_plans,
+    side_env,
+    to_result,
+)
 from bench.execute.isolation import become_subreaper, descendant_pids, reap_descendants
-from bench.model import BenchError, Case, Workload
 from bench.execute.runner import case_env
 from bench.measure.core import TimingPlan
+from bench.model import BenchError, Case, Workload
 
 _PROBE = ("import json, platform, sys; print(json.dumps({'python_version': platform.python_version(), "
           "'python_implementation': platform.python_implementation(), 'python_executable': sys.executable}))")

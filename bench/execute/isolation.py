@@ -23,9 +23,10 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import AbstractSet, Any, Callable, Sequence
 
 import psutil
+
 from bench.execute import interrupts
 from bench.execute.killing import kill_group
 
@@ -87,7 +88,7 @@ def descendant_pids() -> set[int]:
         return set()
 
 
-def reap_descendants(keep: set[int] = frozenset(), timeout: float = 5.0) -> int:  # type: ignore[assignment]
+def reap_descendants(keep: AbstractSet[int] = frozenset(), timeout: float = 5.0) -> int:
     """Kill every process below this one except `keep`; return how many were killed."""
     try:
         children = [c for c in psutil.Process().children(recursive=True) if c.pid not in keep]
@@ -219,13 +220,14 @@ def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], ti
     procs: list[subprocess.Popen] = []
 
     def start() -> int:
-        log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+        log = open(log_path, "wb") if log_path else None
+        output = log or subprocess.DEVNULL
         try:
             procs.append(subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=pin,
-                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log))
+                                          stdin=subprocess.DEVNULL, stdout=output, stderr=output))
         finally:
-            if log_path:
-                log.close()  # type: ignore[union-attr]
+            if log:
+                log.close()
         return procs[0].pid
 
     def wait(pid: int, seconds: float | None) -> int | None:

@@ -25,16 +25,12 @@ runner starts ``python -m bench.entrypoints.case_process`` as before.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
-import traceback
-from typing import IO, Any, Sequence
-
+from typing import Any, Sequence
 
 #: set to 0 to start every case as a new interpreter instead
 DISABLE_VARIABLE = "BENCH_LAUNCHER"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 from bench.model import MODES, BenchError, Case, Param, ParamValue, Workload
@@ -67,7 +67,8 @@ def default_workers(workload: Workload, cores: int) -> list[int]:
     return [cores, 2 * cores] if workload.bound == "io-latency" else [cores]
 
 
-def resolve_params(workload: Workload, profile: str, overrides: Mapping[str, str]) -> tuple[tuple[str, ParamValue], ...]:
+def resolve_params(workload: Workload, profile: str,
+                   overrides: Mapping[str, str]) -> tuple[tuple[str, ParamValue], ...]:
     by_name: dict[str, Param] = {p.name: p for p in workload.params}
     unknown = sorted(set(overrides) - set(by_name))
     if unknown:
@@ -97,8 +98,9 @@ def build_cases(spec: MatrixSpec, workloads: Mapping[str, Workload], uses_proces
 def _cases_for(spec: MatrixSpec, workload: Workload, cores: int, python: str | None,
                uses_processes: Mapping[str, bool]) -> list[Case]:
     params = resolve_params(workload, spec.profile, spec.overrides.get(workload.name, {}))
-    base = dict(workload=workload.name, params=params, cores=cores, python=python)
-    cases = [Case(strategy="serial", workers=1, mode="warm", **base)]
+    serial = Case(workload=workload.name, params=params, strategy="serial", cores=cores, workers=1, mode="warm",
+                  python=python)
+    cases = [serial]
     for strategy in spec.strategies:
         if strategy == "serial":
             continue
@@ -106,6 +108,6 @@ def _cases_for(spec: MatrixSpec, workload: Workload, cores: int, python: str | N
         for workers in spec.workers or default_workers(workload, cores):
             for method in methods:
                 for mode in spec.modes:
-                    cases.append(Case(strategy=strategy, workers=workers, mode=mode,
-                                      start_method=method, **base))
+                    cases.append(replace(serial, strategy=strategy, workers=workers, mode=mode,
+                                         start_method=method))
     return cases

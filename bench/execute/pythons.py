@@ -5,7 +5,7 @@ interpreter needs this project and its dependencies.  Design: one virtual
 environment per interpreter under ``.venvs/<version>[t]`` (t: free-threaded
 build), made once with ``make venv-3.12`` (= ``python -m bench.execute.pythons
 setup 3.12``: ``python3.12 -m venv`` + ``pip install -e .``).  The run never
-installs anything itself: it resolves each item, probes it (bench/pyprobe.py)
+installs anything itself: it resolves each item, probes it (bench/entrypoints/pyprobe.py)
 and fails with one line saying what to do when it is not set up.
 
 Resolving an item: a path is taken as given (an interpreter without the
@@ -64,9 +64,9 @@ def _version_key(path: Path) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", path.parent.parent.name)[:3])
 
 
-def _candidates(spec: str) -> list[Path]:
-    """Interpreters a version spec may name, best first: project venvs, pyenv, PATH."""
-    major, minor, patch, threaded = _VERSION.match(spec).groups()  # type: ignore[union-attr]
+def _candidates(spec: re.Match[str]) -> list[Path]:
+    """Interpreters a version spec (matched by _VERSION) may name, best first: project venvs, pyenv, PATH."""
+    major, minor, patch, threaded = spec.groups()
     exe = f"python{major}.{minor}{threaded}"
     found: list[Path] = []
     for base, binary in ((VENVS, "python"), (_pyenv_root() / "versions", exe)):
@@ -80,8 +80,9 @@ def _candidates(spec: str) -> list[Path]:
 
 def locate(item: str) -> str:
     """An --python item -> an absolute interpreter path; BenchError when there is none."""
-    if _VERSION.match(item):
-        candidates = _candidates(item)
+    spec = _VERSION.match(item)
+    if spec:
+        candidates = _candidates(spec)
         if not candidates:
             raise BenchError(f"--python {item}: no such interpreter in .venvs/, pyenv's versions or PATH")
         return str(candidates[0].absolute())
@@ -167,7 +168,8 @@ def unavailable_pairs(interpreters: Sequence[Interpreter]) -> dict[str, dict[str
             if any(i.unavailable.values())}
 
 
-def drop_unavailable(cases: Sequence[Any], pairs: Mapping[str, Mapping[str, str]]) -> tuple[list[Any], list[dict[str, str]]]:
+def drop_unavailable(cases: Sequence[Any],
+                     pairs: Mapping[str, Mapping[str, str]]) -> tuple[list[Any], list[dict[str, str]]]:
     """Cases whose strategy cannot run under their interpreter go, each pair once in `skipped`."""
     kept, skipped, seen = [], [], set()
     for case in cases:

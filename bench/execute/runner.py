@@ -16,14 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from bench.execute import interrupts, launcher
-
 from bench import registry, storage
-from bench.execute.isolation import (EXIT_GRACE_SECONDS, Outcome, become_subreaper, descendant_pids, reap_descendants,
-                             run_launched, run_pinned)
-from bench.model import Case, CaseResult, Workload
+from bench.execute import interrupts, launcher
+from bench.execute.isolation import (
+    EXIT_GRACE_SECONDS,
+    Outcome,
+    become_subreaper,
+    descendant_pids,
+    reap_descendants,
+    run_launched,
+    run_pinned,
+)
 from bench.measure.core import TimingPlan
 from bench.measure.threadlimits import SINGLE_THREAD
+from bench.model import Case, CaseResult, Workload
 
 #: rounds per case: a parallel case's round is a (reference, case) pair; it stops once its
 #: paired speed-up is within +-target (relative half-width) or the budget of cycle seconds is spent
@@ -161,7 +167,8 @@ class Runner:
         # without thread limits a preloaded numpy may already run BLAS threads: no fork then
         if not own or not self.settings.thread_limits or not launcher.supported():
             return None
-        objects = [self.workloads[name] for name in sorted({c.workload for c in own}) if name in self.workloads]
+        names = sorted({c.workload for c in own})
+        objects: list[object] = [self.workloads[name] for name in names if name in self.workloads]
         for name in sorted({c.strategy for c in own}):
             try:
                 objects.append(registry.get_strategy(name))

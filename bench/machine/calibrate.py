@@ -20,7 +20,6 @@ import datetime as _dt
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -28,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from bench.machine import ceiling
-from bench.model import BenchError
 from bench.execute.killing import kill_group
+from bench.machine import ceiling
 from bench.measure.threadlimits import SINGLE_THREAD
+from bench.model import BenchError
 
 DEFAULT_LLC_BYTES = 32 * 2**20
 #: one worker's three arrays together are this many times the last-level cache ...
@@ -149,7 +148,8 @@ class Workers:
     """Context manager: one worker per CPU, all closed (and killed) on the way out."""
 
     def __init__(self, cpus: Sequence[int], elements: int) -> None:
-        self.cpus, self.elements, self.workers = list(cpus), elements, []  # type: ignore[var-annotated]
+        self.cpus, self.elements = list(cpus), elements
+        self.workers: list[Worker] = []
 
     def __enter__(self) -> list[Worker]:
         try:

@@ -171,9 +171,10 @@ def for_bound(machine: Mapping[str, Mapping[int, Ceiling]], bound: str | None, p
     """The ceiling that applies to a workload of this bound at parallelism p (lowest of those that apply)."""
     kinds = BOUND_CEILINGS.get(bound or "", ())
     found = [at(machine[kind], p, kind) if kind in machine else None for kind in kinds]
-    if not found or any(c is None for c in found):
+    known = [c for c in found if c is not None]
+    if not found or len(known) < len(found):
         return None
-    return min(found, key=lambda c: c.value)  # type: ignore[union-attr]
+    return min(known, key=lambda c: c.value)
 
 
 def efficiency_vs_ceiling(speedup: float | None, ceiling: Ceiling | None) -> float | None:
@@ -363,7 +364,7 @@ def readings(calibration: Mapping[str, Any]) -> list[tuple[float | None, Machine
     """The run's ceiling readings with when each was taken: before the matrix and, if any, after it."""
     from bench.machine.drift import calibration_time
 
-    found = [(calibration_time(calibration), machine_ceilings(calibration))]
+    found: list[tuple[float | None, Machine]] = [(calibration_time(calibration), machine_ceilings(calibration))]
     end = calibration.get("end")
     if isinstance(end, Mapping):
         found.append((calibration_time(end), machine_ceilings(end)))

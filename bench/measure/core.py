@@ -27,6 +27,7 @@ model.StrategyOptions), lazily, and nothing that needs numpy.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -267,7 +268,7 @@ class CaseArms:
     def arms(self) -> dict[str, Arm]:
         """(reference, case) for a parallel case; the serial case is its own reference."""
         names = [CASE] if self.is_serial else [REFERENCE, CASE]
-        return {name: (lambda name=name: self.cycle(name)) for name in names}
+        return {name: functools.partial(self.cycle, name) for name in names}
 
     def finish(self) -> dict[str, Any]:
         """Metrics, metadata and result fingerprints, once the cycles are done."""

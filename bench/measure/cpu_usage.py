@@ -297,7 +297,7 @@ class TreeUsage:
     def _safe_snapshot(self) -> TreeSnapshot | None:
         try:
             return tree_snapshot(self.cpus)
-        except Exception:  # noqa: BLE001 - accounting must never fail a case
+        except Exception:  # any error at all: accounting must never fail a case
             return None
 
     def metrics(self) -> dict[str, float]:
@@ -316,6 +316,7 @@ def tree_metrics(deltas: Sequence[TreeDelta], walls: Sequence[float]) -> dict[st
     found = {"cpu_total_s": cpu_self + cpu_workers, "cpu_self_s": cpu_self, "cpu_workers_s": cpu_workers,
              "wait_total_s": sum(d.wait for d in deltas) / n, "wall_s": sum(walls) / n,
              "workers_seen": sum(d.workers_seen for d in deltas) / n}
-    if all(d.steal is not None for d in deltas):
-        found["steal_s"] = sum(d.steal for d in deltas) / n  # type: ignore[misc]
+    steals = [d.steal for d in deltas if d.steal is not None]
+    if len(steals) == n:  # /proc/stat had it in every cycle
+        found["steal_s"] = sum(steals) / n
     return found

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Mapping
+
 from bench.measure.threadlimits import RECORDED_VARS
 
 #: libraries whose versions change the answer
@@ -109,7 +110,7 @@ def machine_metadata() -> dict[str, Any]:
         multiprocessing.get_context().get_start_method(),
         "tesseract": tesseract_version(),
         "load_avg_1min": round(load_average(), 2),
-        "git_commit": git_commit(Path(__file__).resolve().parent.parent),
+        "git_commit": git_commit(Path(__file__).resolve().parents[2]),
         "date": now_iso(),
     }
 

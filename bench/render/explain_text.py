@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from bench.analysis import accounting
-from bench.analysis.explain import NO_BOUND, IDENTITY, CaseWhy, WorkloadWhy
-
+from bench.analysis.explain import IDENTITY, NO_BOUND, CaseWhy, WorkloadWhy
 
 HEADER = ("strategy", "mode", "workers", "speed-up", "task bound", "work s", "overhead s", "waiting s", "idle s",
           "start-up s")
@@ -14,8 +13,9 @@ def _num(value: float | None, fmt: str = ".3f") -> str:
 
 
 def _speedup(case: CaseWhy) -> str:
-    interval = f" [{case.ci_low:.2f}, {case.ci_high:.2f}]" if case.ci_low is not None and case.ci_high is not None else ""
-    return f"x{case.speedup:.2f}{interval}"
+    if case.ci_low is None or case.ci_high is None:
+        return f"x{case.speedup:.2f}"
+    return f"x{case.speedup:.2f} [{case.ci_low:.2f}, {case.ci_high:.2f}]"
 
 
 def case_cells(case: CaseWhy) -> tuple[str, ...]:

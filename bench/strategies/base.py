@@ -69,7 +69,7 @@ def _dumps_for(pickler: str) -> Callable[[Any], Any]:
         try:
             import cloudpickle
         except ImportError:
-            from joblib.externals import cloudpickle  # type: ignore[no-redef]
+            from joblib.externals import cloudpickle
         return cloudpickle.dumps
     return lambda obj: pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 

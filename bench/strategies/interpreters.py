@@ -29,7 +29,7 @@ class Interpreters(StrategyBase):
         return None
 
     def start(self) -> None:
-        from concurrent.futures import InterpreterPoolExecutor  # type: ignore[attr-defined]
+        from concurrent.futures import InterpreterPoolExecutor  # type: ignore[attr-defined]  # 3.14+ (checked above)
 
         self._executor = InterpreterPoolExecutor(max_workers=self.workers)
 

@@ -27,7 +27,7 @@ class _PoolStrategy(StrategyBase):
         self._pool = mp_context(self.options.start_method).Pool(self.workers)
         # Pool._pool is private, but it is the only handle on the workers; we
         # keep our own list because Pool drops dead workers from it
-        self._started = list(self._pool._pool)  # type: ignore[attr-defined]
+        self._started = list(self._pool._pool)  # type: ignore[attr-defined]  # private, hence not in typeshed
         self._broken = False
 
     def _wait(self, pending: AsyncResult) -> Any:

@@ -57,7 +57,7 @@ class _WorkerMixin:
     """A multiprocessing.Process subclass body: the worker pulls chunks until told to stop."""
 
     def __init__(self, inbox: Any, outbox: Any) -> None:
-        super().__init__(daemon=True)  # type: ignore[call-arg]
+        super().__init__(daemon=True)  # type: ignore[call-arg]  # a mixin: super() is a Process at run time
         self.inbox, self.outbox = inbox, outbox
 
     def run(self) -> None:
@@ -68,11 +68,16 @@ class _WorkerMixin:
 # Process object itself, so its class must be importable by name (a class made
 # inside a function fails with "Can't pickle local object"), and it must derive
 # from that context's Process so that the context's start method is used.
+def _context_process(method: str) -> type:
+    """The Process class of a start method's context, which the worker class must derive from."""
+    return multiprocessing.get_context(method).Process  # type: ignore[attr-defined]  # typeshed's BaseContext lacks it
+
+
 _WORKER_CLASSES: dict[str, type] = {}
 for _method in multiprocessing.get_all_start_methods():
     _name = f"{_method.capitalize()}Worker"
     _WORKER_CLASSES[_method] = globals()[_name] = type(
-        _name, (_WorkerMixin, multiprocessing.get_context(_method).Process), {"__module__": __name__})
+        _name, (_WorkerMixin, _context_process(_method)), {"__module__": __name__})
 
 
 def _make_process_class(ctx: Any) -> type:

@@ -37,7 +37,7 @@ def faulty_task(task: tuple[int, str]) -> int:
     if fault == "random":  # serial too: every cycle gives other results
         return index * index + random.randrange(1_000_000)
     if fault == "lambda":  # serial too: a result that cannot be fingerprinted
-        return lambda: index  # type: ignore[return-value]
+        return lambda: index  # type: ignore[return-value]  # the fault: a result that is a function
     if in_worker() and index == 1:
         if fault == "raise":
             raise ValueError(f"boom in task {index}")
@@ -50,7 +50,7 @@ def faulty_task(task: tuple[int, str]) -> int:
         if fault == "wrong":
             return -index
         if fault == "unpicklable":  # a result only a worker makes, that cannot travel back
-            return lambda: index  # type: ignore[return-value]
+            return lambda: index  # type: ignore[return-value]  # the fault: a result that is a function
         if fault == "memory":
             bytearray(1 << 44)  # 16 TiB: MemoryError, as from a capped worker
         if fault == "orphan":

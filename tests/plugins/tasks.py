@@ -5,7 +5,7 @@ import threading
 
 NOT_CALLABLE = 42
 LOCK = threading.Lock()
-locked_lambda = lambda x: (LOCK, x)[1]  # noqa: E731 - a lambda that even cloudpickle cannot send
+locked_lambda = lambda x: (LOCK, x)[1]  # noqa: E731  # a lambda on purpose: even cloudpickle cannot send it
 
 
 def square(x: int) -> int:

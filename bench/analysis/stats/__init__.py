@@ -20,24 +20,9 @@ Conventions
 
 from __future__ import annotations
 
-from bench.analysis.stats.summary import (
-    PairedSpeedup,
-    bootstrap_ci,
-    efficiency,
-    mad,
-    median,
-    pair_ratios,
-    paired_halfwidth,
-    paired_speedup,
-    parallelism,
-    ratio_of_medians_ci,
-    relative_mad,
-    speedup,
-    speedup_ci,
-)
 from bench.analysis.stats.regression import (
-    Comparison,
     MIN_COMPARE_VALUES,
+    Comparison,
     Verdict,
     compare_samples,
     mann_whitney_p,
@@ -52,6 +37,21 @@ from bench.analysis.stats.scaling import (
     karp_flatt,
     usl_speedup,
 )
+from bench.analysis.stats.summary import (
+    PairedSpeedup,
+    bootstrap_ci,
+    efficiency,
+    mad,
+    median,
+    pair_ratios,
+    paired_halfwidth,
+    paired_speedup,
+    ratio_of_medians_ci,
+    relative_mad,
+    speedup,
+    speedup_ci,
+)
+from bench.model import parallelism  # the rule lives with Case; re-exported here for the models
 
 __all__ = [
     "AmdahlFit",

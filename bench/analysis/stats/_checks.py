@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import inspect
-import math
-from dataclasses import dataclass
-from typing import Any, Callable, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, sparse, stats
-
+from scipy import stats
 
 Seed = int | np.random.Generator
 FloatArray = NDArray[np.float64]

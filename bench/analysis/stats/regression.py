@@ -1,18 +1,16 @@
 """The regression test of `bench compare`: Mann-Whitney U plus the ratio of medians (pure)."""
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, sparse, stats
+from numpy.typing import ArrayLike
+from scipy import stats
 
 from bench.analysis.stats._checks import Seed, _finite, _positive
-from bench.analysis.stats.summary import median, ratio_of_medians_ci
-
+from bench.analysis.stats.summary import ratio_of_medians_ci
 
 Verdict = Literal["regression", "improvement", "inconclusive", "unchanged"]
 

@@ -1,18 +1,15 @@
 """Scaling models: Amdahl and USL fitted on log speed-up, Karp-Flatt (pure)."""
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Callable
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import optimize, sparse, stats
 
 from bench.analysis.stats._checks import FloatArray, Seed, _check_confidence, _check_resamples, _finite, _positive
-from bench.analysis.stats.summary import parallelism, speedup
-
 
 #: floor on a point's log-scale standard error: no timing on a shared machine is better than 0.5 %
 _MIN_LOG_SE = 0.005

@@ -1,19 +1,24 @@
 """Summaries, bootstrap intervals and speed-ups, paired or not (pure; see bench.analysis.stats)."""
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, sparse, stats
+from numpy.typing import ArrayLike
+from scipy import stats
 
-from bench.model import parallelism  # the rule lives with Case; re-exported here for the models
-
-from bench.analysis.stats._checks import FloatArray, Seed, _BOOTSTRAP_RNG_ARG, _check_confidence, _check_resamples, _finite, _positive, _varies
-
+from bench.analysis.stats._checks import (
+    _BOOTSTRAP_RNG_ARG,
+    FloatArray,
+    Seed,
+    _check_confidence,
+    _check_resamples,
+    _finite,
+    _positive,
+    _varies,
+)
 
 # --------------------------------------------------------------------------- summaries
 
@@ -53,7 +58,7 @@ def _bootstrap_interval(
     vectorized: bool | None,
 ) -> tuple[float, float]:
     """Percentile bootstrap through scipy; each sample is resampled on its own (unpaired)."""
-    result = stats.bootstrap(
+    result = stats.bootstrap(  # type: ignore[call-overload]  # the seed's keyword: rng or random_state by version
         samples,
         statistic,
         n_resamples=resamples,

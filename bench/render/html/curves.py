@@ -3,17 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.analysis.records import Instance, Record, instance, parallelism, strategy_label, usable
+from bench.analysis.records import Instance, Record, SpeedupPoint, instance, strategy_label, usable
 
 
 @dataclass(frozen=True)
-class CurvePoint:
-    cores: int
-    workers: int
-    p: int
-    speedup: float
-    ci_low: float | None
-    ci_high: float | None
+class CurvePoint(SpeedupPoint):
+    """A point of a speed-up curve, with the efficiency its second plot shows."""
+
     efficiency: float | None
 
 
@@ -66,9 +62,7 @@ def workers_rule(workers: int, cores: int) -> str:
 
 
 def _point(record: Record) -> CurvePoint:
-    return CurvePoint(cores=int(record["cores"]), workers=int(record["workers"]), p=parallelism(record),
-                      speedup=float(record["speedup"]), ci_low=record.get("speedup_ci_low"),
-                      ci_high=record.get("speedup_ci_high"), efficiency=record.get("efficiency"))
+    return CurvePoint.of_record(record, efficiency=record.get("efficiency"))
 
 
 def series(inst: Instance, rows: list[Record]) -> list[Series]:

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import base64
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from bench.render.html import plots
-from bench.render.html.page import Report
 from bench.analysis.compare import Status
 from bench.output_file import write_atomically
-
+from bench.render.html import plots
+from bench.render.html.page import Report
 
 # ---------------------------------------------------------------- number formatting (Jinja filters)
 

@@ -13,17 +13,18 @@ from typing import Any
 
 import pandas as pd
 
-from bench.analysis import fits, stats
+from bench.analysis import fits, stats, verdict
 from bench.analysis.explain import WorkloadWhy, explain
+from bench.analysis.fits import GroupFit
+from bench.analysis.records import Instance, Record, instance, instances, labels, records
+from bench.analysis.table import tidy
 from bench.render.html import bounds, curves, why
-from bench.analysis import verdict
 from bench.render.html.ceilingview import CeilingsView
 from bench.render.html.ceilingview import view as ceilings_view
 from bench.render.html.comparison import ComparisonView, comparison
+from bench.render.html.curves import Overhead
 from bench.render.html.driftview import DriftView, drift_view
-from bench.analysis.records import Instance, Record, instance, instances, labels, records
 from bench.storage import ResultSet
-from bench.analysis.table import tidy
 
 #: case metadata that differs by design from case to case and says nothing about settings
 _VOLATILE_CASE_METADATA = {"load_avg_1min"}
@@ -54,8 +55,8 @@ class WorkloadView:
     params: str
     cores: tuple[int, ...]
     series: tuple[curves.Series, ...]
-    overheads: tuple[curves.Overhead, ...]  # every strategy x cores x workers measured cold and warm
-    fits: tuple[fits.GroupFit, ...]
+    overheads: tuple[Overhead, ...]  # every strategy x cores x workers measured cold and warm
+    fits: tuple[GroupFit, ...]
     #: few core counts: a dot per strategy and mode instead of curves
     dots: tuple[why.Dot, ...] = ()
     #: where the time went at the largest core count, one bar per strategy
@@ -69,11 +70,11 @@ class WorkloadView:
         return len(self.cores) >= why.CURVE_MIN_CORES
 
     @property
-    def shown_fits(self) -> tuple[fits.GroupFit, ...]:
+    def shown_fits(self) -> tuple[GroupFit, ...]:
         return tuple(f for f in self.fits if why.identified(f))
 
     @property
-    def headline_overheads(self) -> list[curves.Overhead]:
+    def headline_overheads(self) -> list[Overhead]:
         return curves.headline_overheads(list(self.overheads))
 
 
@@ -151,7 +152,7 @@ def skipped_items(results: ResultSet) -> list[SkippedItem]:
     return items
 
 
-def _workload_view(index: int, inst: Instance, label: str, rows: list[Record], fitted: list[fits.GroupFit],
+def _workload_view(index: int, inst: Instance, label: str, rows: list[Record], fitted: list[GroupFit],
                    explained: WorkloadWhy | None, row: verdict.VerdictRow | None) -> WorkloadView:
     mine = [r for r in rows if instance(r) == inst]
     own_fits = [f for f in fitted if instance(f.key) == inst]

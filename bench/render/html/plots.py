@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import math
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import matplotlib
 import numpy as np
@@ -25,7 +25,10 @@ from bench.render.html.curves import Heatmap, Overhead, Series
 from bench.render.html.driftview import DriftView
 from bench.render.html.why import Dot, TimeSplit
 
-STYLE = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "bench-report",  # stable ids: the same results give the same file
     "font.family": "sans-serif",
@@ -97,7 +100,7 @@ def _value_axis(ax: Axes, values: Sequence[float]) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(_times))
 
 
-def _styles(items: Sequence[Series], palette: dict[str, str]) -> Iterator[tuple[Series, dict[str, object]]]:
+def _styles(items: Sequence[Series], palette: dict[str, str]) -> Iterator[tuple[Series, dict[str, Any]]]:
     rules = list(dict.fromkeys(s.workers_rule for s in items))
     for item in items:
         marker = MARKERS[rules.index(item.workers_rule) % len(MARKERS)]
@@ -164,9 +167,9 @@ def _draw_efficiency(figure: Figure, items: Sequence[Series], cores: Sequence[in
     ax = figure.add_subplot()
     values = [1.0]
     for item, style in _styles(items, palette):
-        points = [p for p in item.points if p.efficiency is not None]
-        ax.plot([p.cores for p in points], [p.efficiency for p in points], **style)
-        values += [p.efficiency for p in points]
+        shown = [(p.cores, p.efficiency) for p in item.points if p.efficiency is not None]
+        ax.plot([cores for cores, _ in shown], [value for _, value in shown], **style)
+        values += [value for _, value in shown]
     ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1.2)
     _cores_axis(ax, cores)
     _value_axis(ax, values)

@@ -10,11 +10,14 @@ sizes allow is marked on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from bench.analysis import accounting
 from bench.analysis.explain import CaseWhy, WorkloadWhy
 from bench.analysis.records import Instance, Record, instance, strategy_label, usable
+
+if TYPE_CHECKING:
+    from bench.analysis.fits import GroupFit
 
 #: fewer core counts than this get the dot plot instead of curves
 CURVE_MIN_CORES = 3
@@ -147,23 +150,24 @@ def time_splits(why: WorkloadWhy, serial_s: float | None) -> list[TimeSplit]:
 UNDETERMINED_WIDTH = 0.9
 
 
-def identified(fit: object) -> bool:
+def identified(fit: GroupFit) -> bool:
     """Whether a fitted group says something: a USL fit, or an Amdahl f with a usable interval."""
     from bench.analysis import stats
 
-    if isinstance(getattr(fit, "usl", None), stats.USLFit):
+    if isinstance(fit.usl, stats.USLFit):
         return True
-    amdahl = getattr(fit, "amdahl", None)
+    amdahl = fit.amdahl
     return isinstance(amdahl, stats.AmdahlFit) and amdahl.ci_high - amdahl.ci_low <= UNDETERMINED_WIDTH
 
 
-def unidentified_line(hidden: list[object], n_all: int, measured_p: tuple[int, ...]) -> str:
+def unidentified_line(hidden: list[GroupFit], n_all: int, measured_p: tuple[int, ...]) -> str:
     """The one line that replaces the rows of models the data cannot identify."""
+    from bench.analysis import stats
+
     if not hidden:
         return ""
     ps = ", ".join(map(str, measured_p)) or "none"
-    reasons = list(dict.fromkeys(str(getattr(f.amdahl, "reason")) for f in hidden  # type: ignore[attr-defined]
-                                 if hasattr(getattr(f, "amdahl", None), "reason")))
+    reasons = list(dict.fromkeys(f.amdahl.reason for f in hidden if isinstance(f.amdahl, stats.TooFewPoints)))
     why = f"{reasons[0].rstrip('.')}" if reasons else "every serial fraction between 0 and 1 fits"
     return (f"{len(hidden)} of {n_all} scaling models cannot be identified from p = {ps}: {why}. "
             "Measure at 3 or more core counts (e.g. --cores 1,2,4 on a machine with 4 or more cores) "
