@@ -104,7 +104,7 @@ def test_pure_layers_stay_pure(layer):
 def _import_alone(name: str) -> tuple[str, int, str]:
     done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
-    return name, done.returncode, done.stderr.strip().splitlines()[-1:] and done.stderr.strip().splitlines()[-1]
+    return name, done.returncode, (done.stderr.strip().splitlines() or [""])[-1]
 
 
 def test_every_module_imports_alone_in_a_fresh_interpreter():

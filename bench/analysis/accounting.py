@@ -194,13 +194,11 @@ def _median(values: tuple[float, ...]) -> float | None:
 
 def of_result(result: Any, serial: Any | None) -> Accounting | str:
     """One stored case's accounting (``CaseResult``s in, no I/O)."""
-    from bench.analysis import stats
-
     if not result.ok or not result.values:
         return "case failed or has no values"
     if result.case.is_serial:
         return serial_accounting(result.metrics, _median(result.values))
-    p = stats.parallelism(result.case.workers, result.case.cores)
+    p = result.case.parallelism
     return case_accounting(result.metrics, serial.metrics if serial else None, p, _median(result.values))
 
 

@@ -49,7 +49,7 @@ def _speedup_columns(result: CaseResult, serial: CaseResult | None) -> dict[str,
     if serial is None or not result.values:
         return empty
     speedup, low, high = speedup_estimate(result, serial)
-    parallelism = stats.parallelism(result.case.workers, result.case.cores)
+    parallelism = result.case.parallelism
     ideal = result.metrics.get("ideal_seconds")
     serial_ideal = serial.metrics.get("ideal_seconds")
     return {"speedup": speedup, "speedup_ci_low": low, "speedup_ci_high": high,

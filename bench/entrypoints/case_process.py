@@ -30,10 +30,6 @@ def _pin(cpus: list[int]) -> None:
         os.sched_setaffinity(0, cpus)
 
 
-def _write_json(path: str, data: dict[str, Any]) -> None:
-    write_atomically(Path(path), json.dumps(data))
-
-
 def paired_precision(records: Mapping[str, ArmRecord]) -> float:
     """The stopping rule of a (reference, case) pair: the relative half-width of its speed-up."""
     from bench.analysis.stats import paired_halfwidth
@@ -59,7 +55,7 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:  # the case failed; the matrix goes on
         answer = {"ok": False, "error": one_line(exc), "traceback": traceback.format_exc(),
                   "values": [], "warmups": [], "metrics": {}, "metadata": {}}
-    _write_json(out_path, answer)
+    write_atomically(Path(out_path), json.dumps(answer))
     return 0
 
 
