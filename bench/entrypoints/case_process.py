@@ -14,12 +14,14 @@ one-line reason: the runner never has to parse a traceback.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NoReturn
 
 from bench.measure.core import CASE, REFERENCE, ArmRecord, measure_case, one_line
 from bench.output_file import write_atomically
@@ -59,5 +61,21 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def exit_as_worker(code: int) -> NoReturn:
+    """Exit as a multiprocessing worker does: what a normal exit runs for the case, then ``os._exit``.
+
+    Non-daemon threads are joined (a thread that never ends keeps the case alive,
+    and the runner records it as lingering) and atexit handlers run (a pool's
+    clean-up), as at a normal exit.  What is skipped is tearing down every module
+    the launcher preloaded (numpy, pandas, scipy, dask): 0.4 s per case, a sixth of
+    the quick matrix, spent on nothing the case needs.
+    """
+    threading._shutdown()  # type: ignore[attr-defined]  # the join a normal exit starts with
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_as_worker(main(sys.argv[1:]))

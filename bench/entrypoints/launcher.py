@@ -70,9 +70,7 @@ def _child(request: dict[str, Any], answers: IO[str], launcher_pid: int) -> None
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-    # SystemExit unwinds out of serve() (which catches nothing) so that atexit
-    # handlers of the case's libraries run, as in a normally started process
-    raise SystemExit(code)
+    case_process.exit_as_worker(code)
 
 
 def _become_case(request: dict[str, Any], answers: IO[str], launcher_pid: int) -> None:
@@ -98,7 +96,7 @@ def serve(requests: IO[str], answers: IO[str]) -> None:
     try:
         _serve(requests, answers, launched)
     finally:
-        if os.getpid() == me:  # a case child unwinds through here too (SystemExit): not its job
+        if os.getpid() == me:  # a child that failed before measuring unwinds here too: not its job
             _kill_cases(launched)
 
 
