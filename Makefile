@@ -10,9 +10,8 @@ TEST_APT := chromium
 PROFILE ?= quick
 BASE    ?= results/baselines/quick.json
 
-.PHONY: setup system-deps test-deps bench test test-fast lint types compare report clean extras
 
-.PHONY: setup system-deps test-deps bench test lint types compare report clean extras
+.PHONY: setup system-deps test-deps bench test test-fast lint types compare report clean extras
 
 setup: $(STAMP) system-deps
 

@@ -536,3 +536,51 @@ def test_paired_halfwidth_is_infinite_below_three_pairs_and_shrinks_with_more():
         ref = 1.0 + 0.01 * rng.standard_normal(n)
         widths.append(stats.paired_halfwidth(ref, ref / 2 * (1 + 0.01 * rng.standard_normal(n))))
     assert widths[0] > widths[1] > widths[2]
+
+
+# --------------------------------------------------------------------------- speed-up change between runs
+
+def _run_ratios(rng, n, truth, noise):
+    """One run's pair ratios: each pair's log ratio off the truth by the machine's jitter."""
+    return truth * rng.lognormal(0.0, noise, n)
+
+
+@pytest.mark.parametrize("n", [4, 8])
+def test_speedup_change_interval_covers_no_change_between_two_runs(n):
+    """Two sequential runs of the same code: the change's interval covers 1 in >= 93 % of cases."""
+    covered = 0
+    for i in range(200):
+        rng = np.random.default_rng([7, n, i])
+        ratio, low, high = stats.speedup_change(_run_ratios(rng, n, 1.7, 0.05), _run_ratios(rng, n, 1.7, 0.05),
+                                                resamples=500, seed=i)
+        covered += low <= 1.0 <= high
+    assert covered / 200 >= 0.93
+
+
+def test_speedup_change_is_the_change_of_the_speedups_the_report_shows():
+    """The ratio compare prints is NEW's reported paired speed-up over BASE's, not a third statistic."""
+    rng = np.random.default_rng(8)
+    ref_old, ref_new = 1.0 + 0.05 * rng.random(6), 1.0 + 0.05 * rng.random(6)
+    case_old, case_new = ref_old / 1.7 * rng.lognormal(0, 0.05, 6), ref_new / 1.5 * rng.lognormal(0, 0.05, 6)
+    old, new = stats.paired_speedup(ref_old, case_old), stats.paired_speedup(ref_new, case_new)
+    ratio, low, high = stats.speedup_change(stats.pair_ratios(ref_old, case_old), stats.pair_ratios(ref_new, case_new))
+    assert ratio == pytest.approx(new.speedup / old.speedup) and low < ratio < high
+
+
+def test_speedup_change_is_the_ratio_of_trimmed_geometric_means_and_finds_a_real_change():
+    ratio, low, high = stats.speedup_change([2.0, 2.0, 2.0], [1.0, 1.0, 1.0])
+    assert (ratio, low, high) == pytest.approx((0.5, 0.5, 0.5))
+    rng = np.random.default_rng(5)
+    ratio, low, high = stats.speedup_change(_run_ratios(rng, 8, 1.7, 0.02), _run_ratios(rng, 8, 1.7 / 1.25, 0.02))
+    assert high < 1 / 1.1 and ratio == pytest.approx(0.8, rel=0.05)
+    with pytest.raises(ValueError, match="at least 2 pairs"):
+        stats.speedup_change([1.0], [1.0, 1.0])
+
+
+def test_compare_samples_of_pair_ratios_uses_the_speedup_change():
+    rng = np.random.default_rng(6)
+    old, new = _run_ratios(rng, 6, 1.7, 0.03), _run_ratios(rng, 6, 1.2, 0.03)
+    result = stats.compare_samples(old, new, higher_is_better=True, pair_ratios=True)
+    assert (result.ratio, result.ratio_ci_low, result.ratio_ci_high) == pytest.approx(stats.speedup_change(
+        old, new, resamples=2000, seed=np.random.default_rng(0)))
+    assert result.verdict == "regression"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.demos.truth import Check, checks, sleep_truth
+from bench.demos.truth import Check, checks, sleep_floor, sleep_truth
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
 
@@ -36,7 +36,8 @@ def test_truths_that_apply_to_a_row():
     assert {c.truth for c in checks([_row()], neighbour=True)} == {"p-cores"}  # no idle-core floor
     sleep = checks([_row(workload="sleep", params="n=10,seconds=0.05", strategy="threads", bound="io-latency",
                          workers=4, speedup=3.3, speedup_ci_low=3.2, speedup_ci_high=3.4)])
-    assert [(c.truth, round(c.low, 3), round(c.high, 3)) for c in sleep] == [("sleep", 3.233, 3.333)]
+    # floor: 0.15 s of rounds plus the 10 ms dispatch allowance per cycle
+    assert [(c.truth, round(c.low, 3), round(c.high, 3)) for c in sleep] == [("sleep", 3.125, 3.333)]
 
 
 def test_floors_are_not_checked_for_tasks_too_short_for_dispatch_to_be_free():
@@ -45,3 +46,10 @@ def test_floors_are_not_checked_for_tasks_too_short_for_dispatch_to_be_free():
     sleep = checks([_row(workload="sleep", params="n=8,seconds=0.01", strategy="threads", bound="io-latency",
                          median_s=0.04, workers=2, speedup=1.9)])
     assert [(c.truth, c.low) for c in sleep] == [("sleep", 0.0)]
+
+
+def test_the_sleep_floor_allows_one_dispatch_allowance_per_cycle():
+    # 10 sleeps of 30 ms on 4 workers: 3 rounds, 90 ms; dask-threads took 95.3 ms timed on its own
+    floor = sleep_floor(sleep_truth(10, [1] * 10, 4), 10, 0.03)
+    assert round(floor, 3) == 3.0 and floor < 0.3017 / 0.0953 < 10 / 3
+    assert sleep_floor(2.0, 10, 0.0) == 0.0  # no sleep, no floor

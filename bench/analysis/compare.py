@@ -30,7 +30,10 @@ Metrics
 * ``speedup``: one speed-up per pair, ``reference[i] / case[i]``, where the case
   measured its values in rounds with a serial reference cycle (schema 2): each
   ratio is of two cycles measured one after the other, so drift of the machine
-  between or within the two runs cancels.  Files without pairs fall back to
+  between or within the two runs cancels.  When both sides are paired, the change
+  is that of the speed-up the report shows (trimmed geometric mean of the pair
+  ratios), with Yuen's interval joined to the bootstrap (``stats.speedup_change``),
+  so compare and report never disagree about a case.  Files without pairs fall back to
   per-value speed-ups ``serial[i mod n_serial] / case[i]``, the
   serial baseline taken from the *same file* (same workload parameters, cores and
   interpreter), compared with ``higher_is_better``.  Pairing value i with serial
@@ -320,10 +323,11 @@ def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any
     new_sample, why_new = _samples(new, new_serials, options.metric, "NEW")
     if not old_sample or not new_sample:
         return _entry(base, new, "untested", reason=why_old or why_new)
+    speedups = options.metric == "speedup"
     try:
         result = stats.compare_samples(old_sample, new_sample, alpha=options.alpha, threshold=options.threshold,
-                                       resamples=options.resamples, seed=options.seed,
-                                       higher_is_better=options.metric == "speedup")
+                                       resamples=options.resamples, seed=options.seed, higher_is_better=speedups,
+                                       pair_ratios=speedups and base.paired and new.paired)
     except ValueError as exc:  # e.g. a zero timing: nothing to test, say why
         return _entry(base, new, "untested", reason=str(exc))
     status = Status.UNTESTED if result.reason else Status(result.verdict)

@@ -49,6 +49,7 @@ from bench.analysis.stats.summary import (
     ratio_of_medians_ci,
     relative_mad,
     speedup,
+    speedup_change,
     speedup_ci,
 )
 from bench.model import parallelism  # the rule lives with Case; re-exported here for the models
@@ -78,6 +79,7 @@ __all__ = [
     "ratio_of_medians_ci",
     "relative_mad",
     "speedup",
+    "speedup_change",
     "speedup_ci",
     "usl_speedup",
 ]

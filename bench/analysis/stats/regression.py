@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from bench.analysis.stats._checks import Seed, _finite, _positive
-from bench.analysis.stats.summary import ratio_of_medians_ci
+from bench.analysis.stats.summary import ratio_of_medians_ci, speedup_change
 
 Verdict = Literal["regression", "improvement", "inconclusive", "unchanged"]
 
@@ -136,6 +136,7 @@ def compare_samples(
     seed: Seed = 0,
     *,
     higher_is_better: bool = False,
+    pair_ratios: bool = False,
 ) -> Comparison:
     """Is ``new`` really slower (or faster) than ``base``?  The statistics behind ``bench compare``.
 
@@ -158,6 +159,10 @@ def compare_samples(
       the threshold is the guard against run-to-run drift the within-run noise cannot show
       (another tenant, thermal state, a different host).
 
+    With ``pair_ratios`` (both samples are paired speed-ups, one ratio per pair) the
+    ratio and its interval are ``speedup_change``'s: the statistic the report shows
+    (trimmed geometric mean), with an interval that stays honest at 4 pairs a side.
+
     With fewer than ``MIN_COMPARE_VALUES`` values on a side no test is run
     (``p_value=None``, ``significant=False``, ``reason`` says why).  Note that 3 vs 3
     values can never reach alpha=0.05 (smallest p is 0.1): ``reason`` says so too.
@@ -168,8 +173,11 @@ def compare_samples(
     if threshold < 0:
         raise ValueError(f"threshold must be >= 0, got {threshold}")
     rng = np.random.default_rng(seed)
-    ratio = float(np.median(new_values) / np.median(old_values))
-    low, high = ratio_of_medians_ci(new_values, old_values, 1.0 - alpha, resamples, rng)
+    if pair_ratios and min(old_values.size, new_values.size) >= 2:
+        ratio, low, high = speedup_change(old_values, new_values, 1.0 - alpha, resamples, rng)
+    else:
+        ratio = float(np.median(new_values) / np.median(old_values))
+        low, high = ratio_of_medians_ci(new_values, old_values, 1.0 - alpha, resamples, rng)
     reason = _compare_reason(old_values.size, new_values.size, alpha)
     tested = min(old_values.size, new_values.size) >= MIN_COMPARE_VALUES
     p_value = mann_whitney_p(old_values, new_values) if tested else None
