@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bench import storage
+from bench.analysis import stats
 from bench.analysis.compare import CompareOptions, compare, identity_label, match, speedup_samples
 from bench.cli import main
 from bench.machine.drift import machine_speeds
@@ -328,8 +329,11 @@ def test_missing_file_and_bad_options_exit_2(small_run_path, capsys):
 # ---------------------------------------------------------------- the gate's error rates (simulated, fixed seed)
 
 def simulated_verdicts(shift: float, n_base: int, n_new: int, trials: int = 150, sigma: float = 0.03,
-                       outliers: float = 0.05) -> list[str]:
-    """Verdicts on `trials` cases whose NEW is `shift` slower: skewed noise, a share of 1.5x outliers."""
+                       outliers: float = 0.05, run_noise: bool = False) -> list[str]:
+    """Verdicts on `trials` cases whose NEW is `shift` slower: skewed noise, a share of 1.5x outliers.
+
+    Each case's own statistics, so the between-run noise of the matrix is off unless asked for.
+    """
     rng = np.random.default_rng(12345)
 
     def sample(n, centre):
@@ -338,7 +342,7 @@ def simulated_verdicts(shift: float, n_base: int, n_new: int, trials: int = 150,
 
     base = make_results([make_result(sample(n_base, 0.1), strategy=f"s{i}") for i in range(trials)])
     new = make_results([make_result(sample(n_new, 0.1 * (1 + shift)), strategy=f"s{i}") for i in range(trials)])
-    return [entry.status for entry in compare(base, new).cases]
+    return [entry.status for entry in compare(base, new, CompareOptions(run_noise=run_noise)).cases]
 
 
 def test_false_alarm_rate_on_identical_noise_is_at_most_alpha():
@@ -377,3 +381,31 @@ def test_a_two_percent_shift_is_not_a_regression_when_noise_is_small():
     # sleep-like noise (1 %): +2 % is significant but under the 6 % threshold
     verdicts = simulated_verdicts(0.02, 10, 10, sigma=0.01)
     assert "regression" not in verdicts and "improvement" not in verdicts
+
+
+# ---------------------------------------------------------------- between-run noise of the matrix
+
+def _matrix(shifts, noise=0.01, seed=3, n=6):
+    """BASE and NEW of len(shifts) cases; NEW's case i is shifts[i] slower, each value off by `noise`."""
+    rng = np.random.default_rng(seed)
+    base = make_results([make_result(list(0.1 * rng.lognormal(0, noise, n)), strategy=f"s{i}")
+                         for i in range(len(shifts))])
+    new = make_results([make_result(list(0.1 * (1 + shift) * rng.lognormal(0, noise, n)), strategy=f"s{i}")
+                        for i, shift in enumerate(shifts)])
+    return base, new
+
+
+def test_a_matrix_of_unchanged_cases_with_one_wild_one_passes_and_says_its_noise():
+    base, new = _matrix([0.0] * 29 + [0.20], noise=0.05)
+    assert compare(base, new, CompareOptions(run_noise=False)).summary.failed
+    report = compare(base, new)
+    assert not report.summary.failed and report.summary.run_noise_cases == 30
+    assert report.summary.run_noise == pytest.approx(stats.run_noise(
+        [e.stats.ratio for e in compare(base, new, CompareOptions(run_noise=False)).cases]))
+
+
+def test_a_change_of_every_case_is_still_caught_and_small_matrices_are_left_alone():
+    report = compare(*_matrix([0.10] * 30))
+    assert report.summary.counts["regression"] == 30
+    small = compare(*_matrix([0.0] * 5 + [0.20]))
+    assert small.summary.run_noise is None and small.summary.counts["regression"] == 1

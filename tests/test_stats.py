@@ -584,3 +584,23 @@ def test_compare_samples_of_pair_ratios_uses_the_speedup_change():
     assert (result.ratio, result.ratio_ci_low, result.ratio_ci_high) == pytest.approx(stats.speedup_change(
         old, new, resamples=2000, seed=np.random.default_rng(0)))
     assert result.verdict == "regression"
+
+
+# --------------------------------------------------------------------------- between-run noise of a matrix
+
+def test_run_noise_is_the_spread_of_the_changes_not_their_centre():
+    assert stats.run_noise([1.1] * 30) == 0.0  # every case 10 % slower: no spread, nothing hidden
+    changes = np.exp(np.random.default_rng(1).normal(0.0, 0.07, 400))
+    assert stats.run_noise(changes) == pytest.approx(0.07, rel=0.1)
+    assert stats.run_noise(list(changes) + [3.0] * 10) == pytest.approx(0.07, rel=0.15)  # real changes barely move it
+
+
+def test_with_run_noise_widens_in_quadrature_and_redoes_the_verdict():
+    one = stats.compare_samples([1.0, 1.01, 0.99, 1.0, 1.02, 0.98], [1.2, 1.21, 1.19, 1.2, 1.22, 1.18], threshold=0.06)
+    assert one.verdict == "regression"
+    wide = stats.with_run_noise(one, 0.10, stats.familywise_z(0.05, 200))
+    assert wide.ratio == one.ratio and wide.ratio_ci_low < one.ratio_ci_low and wide.ratio_ci_high > one.ratio_ci_high
+    assert wide.verdict in ("inconclusive", "unchanged") and wide.run_noise == 0.10
+    assert stats.with_run_noise(one, 0.0, 3.0).verdict == "regression"
+    assert stats.familywise_z(0.05, 1) == pytest.approx(1.96, abs=0.01)
+    assert stats.familywise_z(0.05, 200) == pytest.approx(3.66, abs=0.01)  # 0.05 / 400 each side

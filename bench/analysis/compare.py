@@ -24,6 +24,16 @@ possible p is 0.008, so over dozens of cases every case would be untestable).
 A significant change whose point estimate passes the threshold but whose
 interval does not is ``inconclusive``: listed with the changes, not gating.
 
+Between-run noise (``add_run_noise``): two runs made one after the other differ by
+more than a case's own values show, because the machine itself moves between them
+(its 2-core ceiling read x1.25, x1.75 and x1.49 in three quick runs 5 minutes apart
+here).  With at least ``stats.MIN_RUN_NOISE_CASES`` tested cases, the spread of all
+the cases' changes estimates that noise (Efron's empirical null: most cases did not
+change), and it is added to each case's interval at the family-wise level, so two
+runs of unchanged code pass as a whole.  Sequential quick runs here: 2, 6 and 5
+chance regressions per comparison without it, 0-2 with it; interleaved runs
+(``bench ab``) have little between-run noise, so little is added.
+
 Metrics
 -------
 * ``time``: the case's raw values (seconds, lower is better).
@@ -61,7 +71,7 @@ run) or fewer ok cases in NEW than in BASE fail the gate too
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Iterable, Sequence
 
@@ -153,6 +163,8 @@ class CompareOptions:
     seed: int = 0
     #: accept a NEW that is incomplete, lacks BASE cases or has fewer ok cases (see coverage_problems)
     allow_missing: bool = False
+    #: add the between-run noise read off the whole matrix to each case's interval (see with_run_noise)
+    run_noise: bool = True
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
@@ -206,6 +218,10 @@ class GateSummary:
     warnings: tuple[str, ...] = ()
     #: why NEW does not cover BASE (see coverage_problems); gating unless allow_missing
     coverage: tuple[str, ...] = ()
+    #: the between-run noise added to every tested case (sd of a log change), from how many cases;
+    #: None when it was not estimated (switched off, or fewer than MIN_RUN_NOISE_CASES tested cases)
+    run_noise: float | None = None
+    run_noise_cases: int = 0
 
 
 @dataclass(frozen=True)
@@ -397,6 +413,32 @@ def coverage_problems(base: ResultSet, new: ResultSet, entries: Sequence[CaseCom
     return problems
 
 
+def _tested(entry: CaseComparison) -> bool:
+    return entry.stats is not None and entry.stats.reason is None
+
+
+def add_run_noise(entries: list[CaseComparison], options: CompareOptions
+                   ) -> tuple[list[CaseComparison], float | None, int]:
+    """Every tested case with the matrix's between-run noise in its interval; (entries, sigma, cases).
+
+    What one case's values cannot show, the whole matrix can: see ``stats.run_noise``.  The
+    noise enters at the family-wise level (``stats.familywise_z``), so two runs of the same
+    code pass as a whole, not case by case.
+    """
+    tested = [e for e in entries if _tested(e)]
+    if not options.run_noise or len(tested) < stats.MIN_RUN_NOISE_CASES:
+        return entries, None, 0
+    sigma = stats.run_noise([e.stats.ratio for e in tested if e.stats is not None])
+    z = stats.familywise_z(options.alpha, len(tested))
+    return [_renoised(e, sigma, z) if _tested(e) else e for e in entries], sigma, len(tested)
+
+
+def _renoised(entry: CaseComparison, sigma: float, z: float) -> CaseComparison:
+    assert entry.stats is not None
+    result = stats.with_run_noise(entry.stats, sigma, z)
+    return replace(entry, stats=result, status=Status(result.verdict))
+
+
 def _sort_key(entry: CaseComparison) -> tuple[int, float, str]:
     change = entry.stats.change if entry.stats else 0.0
     worse_first = -abs(change)
@@ -408,6 +450,7 @@ def compare(base: ResultSet, new: ResultSet, options: CompareOptions = CompareOp
     pairs, only_base, only_new = match(base.cases, new.cases)
     base_serials, new_serials = baselines(base), baselines(new)
     entries = [compare_pair(b, n, base_serials, new_serials, options) for b, n in pairs]
+    entries, sigma, tested = add_run_noise(entries, options)
     entries += [_entry(r, None, "only_base") for r in only_base]
     entries += [_entry(None, r, "only_new") for r in only_new]
     entries.sort(key=_sort_key)
@@ -416,5 +459,5 @@ def compare(base: ResultSet, new: ResultSet, options: CompareOptions = CompareOp
     failed = any(counts[s] for s in GATING) or bool(coverage and not options.allow_missing)
     summary = GateSummary(counts=counts, failed=failed, n_base=len(base.cases), n_new=len(new.cases),
                       warnings=tuple(_environment_warnings(base, new, options.metric, options.threshold)),
-                      coverage=coverage)
+                      coverage=coverage, run_noise=sigma, run_noise_cases=tested)
     return CompareReport(options=options, cases=entries, summary=summary)

@@ -40,6 +40,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--allow-missing", action="store_true",
                    help="pass even when NEW is incomplete, lacks cases of BASE or has fewer ok cases "
                         "(by default each fails the gate: a run that measured nothing must not pass)")
+    p.add_argument("--no-run-noise", dest="run_noise", action="store_false",
+                   help="judge each case by its own values only; by default the spread of all the cases' changes "
+                        "(the machine's between-run noise) widens every interval, at the family-wise level")
     p.add_argument("--format", choices=tuple(RENDERERS), default="text",
                    help="text (terminal), md (pull-request comment) or json (everything)")
     p.set_defaults(func=run)
@@ -51,7 +54,7 @@ def options_from_args(args: argparse.Namespace) -> CompareOptions:
     if not 0 < args.alpha < 1:
         raise BenchError(f"--alpha wants a number strictly between 0 and 1, got {args.alpha:g}")
     return CompareOptions(metric=args.metric, threshold=args.threshold / 100.0, alpha=args.alpha,
-                          allow_missing=args.allow_missing)
+                          allow_missing=args.allow_missing, run_noise=args.run_noise)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -67,8 +67,10 @@ def summary_counts(report: CompareReport) -> str:
 
 
 def settings_text(report: CompareReport) -> str:
-    opts = report.options
-    return f"metric {opts.metric}, threshold {opts.threshold * 100:g}%, alpha {opts.alpha:g}"
+    opts, summary = report.options, report.summary
+    noise = (f", between-run noise {summary.run_noise * 100:.1f}% from {summary.run_noise_cases} cases"
+             if summary.run_noise is not None else "")
+    return f"metric {opts.metric}, threshold {opts.threshold * 100:g}%, alpha {opts.alpha:g}{noise}"
 
 
 def verdict_word(report: CompareReport) -> str:

@@ -22,10 +22,14 @@ from __future__ import annotations
 
 from bench.analysis.stats.regression import (
     MIN_COMPARE_VALUES,
+    MIN_RUN_NOISE_CASES,
     Comparison,
     Verdict,
     compare_samples,
+    familywise_z,
     mann_whitney_p,
+    run_noise,
+    with_run_noise,
 )
 from bench.analysis.stats.scaling import (
     AmdahlFit,
@@ -58,6 +62,7 @@ __all__ = [
     "AmdahlFit",
     "Comparison",
     "MIN_COMPARE_VALUES",
+    "MIN_RUN_NOISE_CASES",
     "TooFewPoints",
     "USLFit",
     "Verdict",
@@ -65,6 +70,7 @@ __all__ = [
     "bootstrap_ci",
     "compare_samples",
     "efficiency",
+    "familywise_z",
     "fit_amdahl",
     "fit_usl",
     "karp_flatt",
@@ -78,8 +84,10 @@ __all__ = [
     "parallelism",
     "ratio_of_medians_ci",
     "relative_mad",
+    "run_noise",
     "speedup",
     "speedup_change",
     "speedup_ci",
     "usl_speedup",
+    "with_run_noise",
 ]

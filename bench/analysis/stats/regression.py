@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -49,6 +49,8 @@ class Comparison:
     alpha: float
     threshold: float
     higher_is_better: bool
+    #: the between-run noise (sd of a log change) added to the interval; 0: the within-run interval alone
+    run_noise: float = 0.0
 
 
 def mann_whitney_p(x: ArrayLike, y: ArrayLike) -> float:
@@ -199,3 +201,46 @@ def compare_samples(
         threshold=threshold,
         higher_is_better=higher_is_better,
     )
+
+
+#: fewer tested cases than this and the between-run noise is not estimated: a MAD of a handful says little
+MIN_RUN_NOISE_CASES = 20
+
+
+def run_noise(ratios: ArrayLike) -> float:
+    """The between-run noise of one case's change, read off every case of the matrix: sd of log(ratio).
+
+    Two runs made one after the other differ by more than any case's own values can show:
+    the machine's parallel capacity moves between runs (on the 2-core VM here the calibrated
+    2-core ceiling read x1.25, x1.75 and x1.49 in three quick runs 5 minutes apart), and a
+    case's speed-up moves with it.  Most cases of a matrix did not change, so the spread of
+    all the cases' log changes is an estimate of that noise (Efron's empirical null for
+    large-scale testing): 1.4826 x their MAD, about their median, so that a few real changes
+    do not inflate it and a change of every case alike (a slower machine, a +10 % workload)
+    does not hide itself.
+    """
+    logs = np.log(_positive(ratios, "ratios"))
+    return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
+
+
+def familywise_z(alpha: float, tests: int) -> float:
+    """Normal quantile that keeps ``tests`` cases together at ``alpha`` (Bonferroni, two-sided)."""
+    return float(stats.norm.ppf(1.0 - alpha / (2.0 * max(tests, 1))))
+
+
+def with_run_noise(comparison: Comparison, sigma: float, z: float) -> Comparison:
+    """``comparison`` with ``z * sigma`` of between-run noise added to its interval, verdict redone.
+
+    In log space and in quadrature: the within-run half-width on each side and the
+    between-run one are independent sources.  ``z`` is ``familywise_z`` for the matrix: the
+    noise is one draw per case, and a gate over 200 cases at 5 % each would fail an
+    unchanged matrix most of the time.
+    """
+    centre, spread = math.log(comparison.ratio), z * sigma
+    low = math.exp(centre - math.hypot(centre - math.log(comparison.ratio_ci_low), spread))
+    high = math.exp(centre + math.hypot(math.log(comparison.ratio_ci_high) - centre, spread))
+    p_value = comparison.p_value
+    significant = p_value is not None and p_value < comparison.alpha and not low <= 1.0 <= high
+    verdict = _verdict(comparison.ratio, (low, high), significant, comparison.threshold, comparison.higher_is_better)
+    return replace(comparison, ratio_ci_low=low, ratio_ci_high=high, significant=significant, verdict=verdict,
+                   run_noise=sigma)
