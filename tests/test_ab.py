@@ -14,10 +14,9 @@ from bench.execute.ab import (
     arm_names,
     channel_arms,
     precision_of,
-    session_plans,
     side_env,
 )
-from bench.measure.core import TimingPlan, interleave, order
+from bench.measure.core import TimingPlan, interleave, order, session_plans
 
 
 def test_order_alternates_abba():

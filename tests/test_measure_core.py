@@ -6,7 +6,17 @@ import itertools
 import pytest
 
 from bench.entrypoints.case_process import paired_precision
-from bench.measure.core import ArmRecord, CaseArms, CaseFailed, TimingPlan, interleave, order, stop_reason
+from bench.measure.core import (
+    ArmRecord,
+    CaseArms,
+    CaseFailed,
+    TimingPlan,
+    interleave,
+    merge_answers,
+    order,
+    session_plans,
+    stop_reason,
+)
 
 
 def fixed_arms(log, seconds):
@@ -106,3 +116,30 @@ def test_a_task_error_is_one_line_and_names_the_arm():
     arms = CaseArms(spec)
     with pytest.raises(CaseFailed, match="^reference cycle: ValueError"):
         arms.cycle("reference")
+
+
+def _answer(values, reference, stop, cpu, starts):
+    return {"ok": True, "values": values, "warmups": [9.0], "reference": reference, "reference_warmups": [9.5],
+            "metrics": {"cpu_self_s": cpu, "note": "text"}, "fingerprints": ["f"],
+            "metadata": {"stop_reason": stop, "rounds": len(values), "value_starts": starts, "case_process_s": 0.5,
+                         "affinity": "0,1"}}
+
+
+def test_sittings_merge_in_measured_order_with_mean_metrics_and_every_stop_reason():
+    first = _answer([1.0, 1.1], [2.0, 2.1], "budget", 0.2, [10.0, 10.5])
+    second = _answer([1.2, 1.3], [2.2, 2.3], "precision", 0.4, [12.0, 12.5])
+    merged = merge_answers([first, second])
+    assert merged["values"] == [1.0, 1.1, 1.2, 1.3] and merged["reference"] == [2.0, 2.1, 2.2, 2.3]
+    assert merged["warmups"] == [9.0, 9.0] and merged["reference_warmups"] == [9.5, 9.5]
+    assert merged["metrics"] == {"cpu_self_s": pytest.approx(0.3)}  # a text metric has no mean
+    meta = merged["metadata"]
+    assert (meta["processes"], meta["rounds"], meta["case_process_s"]) == (2, 4, 1.0)
+    assert meta["stop_reason"] == "budget,precision"
+    assert meta["value_starts"] == [10.0, 10.5, 12.0, 12.5] and meta["affinity"] == "0,1"
+    assert merge_answers([first]) == first and "processes" not in merge_answers([first])["metadata"]
+
+
+def test_a_plan_shared_among_processes_keeps_its_minimum_and_budget_in_all():
+    plans = session_plans(TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=0.5, target=0.03), 2)
+    assert [(p.warmups, p.values, p.min_values, p.budget_seconds, p.target) for p in plans] == [
+        (1, 20, 2, 0.25, 0.03)] * 2

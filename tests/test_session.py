@@ -21,7 +21,7 @@ TINY = RunRequest(workloads=("sleep",), strategies=("serial", "threads"), cores=
 
 #: the config section of a results file (what --resume reads); a change here breaks old files
 CONFIG_KEYS = ["workloads", "strategies", "cores", "workers", "modes", "start_methods", "overrides", "profile",
-               "timeout", "workload_modules", "strategy_modules", "pythons", "scheduler", "thread_limits",
+               "timeout", "processes", "workload_modules", "strategy_modules", "pythons", "scheduler", "thread_limits",
                "python_labels", "python_unavailable", "argv"]
 
 
@@ -36,9 +36,28 @@ def test_run_matrix_measures_a_tiny_matrix_without_argparse(tmp_path, no_leaked_
     assert list(results.config) == CONFIG_KEYS
     assert results.config["overrides"] == {"sleep": {"n": "2", "seconds": "0.01"}}
     assert results.config["modes"] == ["warm"] and results.config["thread_limits"] is True
+    assert results.config["processes"] == 1  # the quick profile's (full: 2)
     assert "raw" not in results.calibration  # calibrate=False
     saved = storage.load(out)
     assert [r.case.key for r in saved.cases] == [r.case.key for r in results.cases] and saved.complete
+
+
+def test_a_case_shared_among_fresh_processes_keeps_every_pair_and_says_so(tmp_path, no_leaked_processes):
+    results = run_matrix(dataclasses.replace(TINY, workers=(1,), processes=2, output=tmp_path / "run.json"))
+    serial, threads = results.cases
+    assert "processes" not in serial.metadata  # the serial case is not split: nothing is divided by it
+    assert threads.ok and threads.metadata["processes"] == 2 and results.config["processes"] == 2
+    assert len(threads.values) == len(threads.reference) == threads.metadata["rounds"] >= 4  # quick: 2 + 2 at least
+    assert len(threads.warmups) == 2 and len(threads.metadata["value_starts"]) == len(threads.values)
+    assert threads.metadata["value_starts"] == sorted(threads.metadata["value_starts"])
+    again = run_matrix(RunRequest(resume=tmp_path / "run.json", calibrate=False, progress=False))
+    assert again.config["processes"] == 2
+
+
+def test_every_profile_says_how_many_processes_share_a_case():
+    from bench.execute.runner import PLANS, PROCESSES
+
+    assert set(PROCESSES) == set(PLANS) and PROCESSES["quick"] == 1 and PROCESSES["full"] == 2
 
 
 def test_the_command_line_and_the_request_write_the_same_config(tmp_path):
@@ -69,6 +88,8 @@ def test_resuming_a_complete_run_from_python_measures_nothing_again(tmp_path):
     ({"start_methods": ("teleport",)}, "unknown start method 'teleport'"),
     ({"timeout": 0.0}, "timeout wants a finite number of seconds above 0"),
     ({"profile": "medium"}, "profile must be one of"),
+    ({"processes": 0}, "--processes wants a whole number from 1 to 10"),
+    ({"processes": 11}, "--processes wants a whole number from 1 to 10"),
 ])
 def test_bad_requests_are_one_line_bench_errors_before_any_case(tmp_path, change, message):
     out = tmp_path / "run.json"

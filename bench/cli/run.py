@@ -49,6 +49,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-o", "--output", help="results file (default: results/run-DATE.json)")
     p.add_argument("--timeout", type=positive_seconds, default=120.0,
                    help="seconds before a case is killed (default 120)")
+    p.add_argument("--processes", type=int, default=None, metavar="N",
+                   help="share each parallel case's rounds among N fresh case processes (default: 1 in quick, "
+                        "2 in full), so that one process's luck (its workers faster or slower than its own serial "
+                        "loop) widens the interval instead of shifting it; each adds its start-up and warm-ups")
     p.add_argument("--resume", metavar="FILE", help="continue an interrupted run stored in FILE")
     p.add_argument("--force", action="store_true", help="overwrite an existing results file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -102,7 +106,8 @@ def request_from_args(args: argparse.Namespace) -> session.RunRequest:
     return session.RunRequest(
         **matrix, pythons=_names(args.python), scheduler=args.scheduler, thread_limits=not args.no_thread_limits,
         output=Path(args.output) if args.output else session.default_output(), timeout=args.timeout,
-        resume=Path(args.resume) if args.resume else None, force=args.force, progress=not args.no_progress,
+        processes=args.processes, resume=Path(args.resume) if args.resume else None, force=args.force,
+        progress=not args.no_progress,
         calibrate=not args.no_calibrate, strict=args.strict, task=args.task, inputs=args.inputs, bound=args.bound,
         name=args.name)
 

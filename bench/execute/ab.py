@@ -14,7 +14,7 @@ interleaved the same way and kept apart.  Both sides stop together once the
 paired A/B ratio (and each side's speed-up) is precise enough or the budget is
 spent, and are written to two ordinary results files that ``bench compare
 A.json B.json`` takes.  The values of a case are shared among ``processes``
-pairs started one after the other (``session_plans``): a single process carries
+pairs started one after the other (``core.session_plans``): a single process carries
 its own luck (measured: one pool's 5 values all 10 % above the other side's,
 under load), and values from two processes per side let the rank test see some
 of that instead of calling it a difference.
@@ -34,14 +34,23 @@ import selectors
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bench.execute.isolation import reap_descendants
 from bench.execute.killing import kill_group
 from bench.measure import core
-from bench.measure.core import CASE, REFERENCE, Arm, ArmRecord, CaseFailed, Precision, TimingPlan, interleave
+from bench.measure.core import (
+    CASE,
+    REFERENCE,
+    Arm,
+    ArmRecord,
+    CaseFailed,
+    Precision,
+    TimingPlan,
+    interleave,
+)
 from bench.model import Case, CaseResult
 
 LABELS = ("A", "B")
@@ -160,23 +169,6 @@ def reference_arm(label: str) -> str:
 
 def side_of(arm: str) -> str:
     return arm.split("-", 1)[0]
-
-
-def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
-    """Split one case's plan over ``processes`` fresh pairs of processes.
-
-    Each pair gets the warm-ups and an equal share of the values, of min_values and
-    of the time budget, so even a slow case visits every pair: values from one
-    process share its luck (where the scheduler put its pool workers among other
-    tenants), which a rank test on values from a single process cannot see.
-    """
-    n = max(1, min(processes, plan.values))
-
-    def share(total: int, i: int) -> int:
-        return total // n + (i < total % n)
-
-    return [replace(plan, values=share(plan.values, i), min_values=max(1, share(plan.min_values, i)),
-                    budget_seconds=plan.budget_seconds / n) for i in range(n)]
 
 
 def channel_arms(channels: Mapping[str, Channel], names: Sequence[str], timeout: float) -> dict[str, Arm]:

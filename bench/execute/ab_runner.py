@@ -24,13 +24,12 @@ from bench.execute.ab import (
     Side,
     SideRecord,
     measure_pair,
-    session_plans,
     side_env,
     to_result,
 )
 from bench.execute.isolation import become_subreaper, descendant_pids, reap_descendants
 from bench.execute.runner import case_env
-from bench.measure.core import TimingPlan
+from bench.measure.core import TimingPlan, session_plans
 from bench.model import BenchError, Case, Workload
 
 _PROBE = ("import json, platform, sys; print(json.dumps({'python_version': platform.python_version(), "

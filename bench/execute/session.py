@@ -31,7 +31,7 @@ from bench import output_file, registry, storage
 from bench.execute import interrupts
 from bench.execute import pythons as interpreters
 from bench.execute.matrix import MatrixSpec, build_cases, default_cores, parse_sets
-from bench.execute.runner import PLANS, Runner, RunSettings
+from bench.execute.runner import PLANS, PROCESSES, Runner, RunSettings
 from bench.measure.metadata import machine_metadata
 from bench.model import MODES, PROFILES, BenchError, Case, Workload
 
@@ -70,6 +70,7 @@ class RunRequest:
     thread_limits: bool = True
     output: Path | None = None  # None: results/run-DATE.json
     timeout: float = 120.0
+    processes: int | None = None  # fresh case processes per parallel case (None: the profile's, runner.PROCESSES)
     resume: Path | None = None  # continue the run stored in this file (its settings win)
     force: bool = False
     progress: bool = True
@@ -247,7 +248,9 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
     return {"workloads": list(spec.workloads), "strategies": list(spec.strategies),
             "cores": list(spec.cores), "workers": list(spec.workers), "modes": list(spec.modes),
             "start_methods": list(spec.start_methods), "overrides": {k: dict(v) for k, v in spec.overrides.items()},
-            "profile": spec.profile, "timeout": request.timeout, "workload_modules": list(request.workload_modules),
+            "profile": spec.profile, "timeout": request.timeout,
+            "processes": request.processes or PROCESSES[spec.profile],
+            "workload_modules": list(request.workload_modules),
             "strategy_modules": list(request.strategy_modules),
             "pythons": list(spec.pythons), "scheduler": request.scheduler, "thread_limits": request.thread_limits,
             "python_labels": {i.path: i.label for i in matrix.interpreters},
@@ -267,7 +270,7 @@ def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
 
 def _resumed(request: RunRequest, config: dict[str, Any]) -> RunRequest:
     """A resumed run keeps the settings it was started with, not today's defaults."""
-    return replace(request, timeout=config.get("timeout", request.timeout),
+    return replace(request, timeout=config.get("timeout", request.timeout), processes=int(config.get("processes", 1)),
                    workload_modules=tuple(config.get("workload_modules", [])),
                    strategy_modules=tuple(config.get("strategy_modules", [])),
                    scheduler=config.get("scheduler"), thread_limits=bool(config.get("thread_limits", True)))
@@ -341,6 +344,17 @@ def _check_timeout(timeout: float) -> None:
         raise BenchError(f"timeout wants a finite number of seconds above 0, got {timeout!r}")
 
 
+#: more fresh case processes per case than this only multiplies start-up: each gets its own warm-ups
+MAX_PROCESSES = 10
+
+
+def _check_processes(processes: int | None) -> None:
+    if processes is None:
+        return
+    if not (isinstance(processes, int) and not isinstance(processes, bool) and 1 <= processes <= MAX_PROCESSES):
+        raise BenchError(f"--processes wants a whole number from 1 to {MAX_PROCESSES}, got {processes!r}")
+
+
 def run_matrix(request: RunRequest) -> storage.ResultSet:
     """Measure the requested matrix (or continue ``request.resume``), saving after every case.
 
@@ -353,6 +367,7 @@ def run_matrix(request: RunRequest) -> storage.ResultSet:
     process out of that by running the matrix in a child).
     """
     _check_timeout(request.timeout)
+    _check_processes(request.processes)
     request, spec, results = _prepare(request)
     workloads = workloads_of(spec)
     cases = _cases(spec, workloads, results, request.scheduler)
@@ -370,6 +385,7 @@ def run_matrix(request: RunRequest) -> storage.ResultSet:
 
 def _settings(request: RunRequest, spec: MatrixSpec, output: Path) -> RunSettings:
     return RunSettings(output=output, plan=PLANS[spec.profile], timeout=request.timeout,
+                       processes=request.processes or PROCESSES[spec.profile],
                        workload_modules=request.workload_modules, strategy_modules=request.strategy_modules,
                        progress=request.progress, scheduler=request.scheduler, thread_limits=request.thread_limits)
 
