@@ -163,7 +163,7 @@ class CompareOptions:
     seed: int = 0
     #: accept a NEW that is incomplete, lacks BASE cases or has fewer ok cases (see coverage_problems)
     allow_missing: bool = False
-    #: add the between-run noise read off the whole matrix to each case's interval (see with_run_noise)
+    #: add the between-run noise read off the whole matrix to each case's interval (see add_run_noise)
     run_noise: bool = True
 
     def __post_init__(self) -> None:

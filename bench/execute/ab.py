@@ -41,16 +41,7 @@ from typing import Any, Mapping, Sequence
 from bench.execute.isolation import reap_descendants
 from bench.execute.killing import kill_group
 from bench.measure import core
-from bench.measure.core import (
-    CASE,
-    REFERENCE,
-    Arm,
-    ArmRecord,
-    CaseFailed,
-    Precision,
-    TimingPlan,
-    interleave,
-)
+from bench.measure.core import CASE, REFERENCE, Arm, ArmRecord, CaseFailed, Precision, TimingPlan, interleave
 from bench.model import Case, CaseResult
 
 LABELS = ("A", "B")

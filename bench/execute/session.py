@@ -249,7 +249,7 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
             "cores": list(spec.cores), "workers": list(spec.workers), "modes": list(spec.modes),
             "start_methods": list(spec.start_methods), "overrides": {k: dict(v) for k, v in spec.overrides.items()},
             "profile": spec.profile, "timeout": request.timeout,
-            "processes": request.processes or PROCESSES[spec.profile],
+            "processes": processes_of(request, spec.profile),
             "workload_modules": list(request.workload_modules),
             "strategy_modules": list(request.strategy_modules),
             "pythons": list(spec.pythons), "scheduler": request.scheduler, "thread_limits": request.thread_limits,
@@ -348,6 +348,11 @@ def _check_timeout(timeout: float) -> None:
 MAX_PROCESSES = 10
 
 
+def processes_of(request: RunRequest, profile: str) -> int:
+    """Fresh case processes per parallel case: the request's, else the profile's."""
+    return request.processes or PROCESSES[profile]
+
+
 def _check_processes(processes: int | None) -> None:
     if processes is None:
         return
@@ -385,7 +390,7 @@ def run_matrix(request: RunRequest) -> storage.ResultSet:
 
 def _settings(request: RunRequest, spec: MatrixSpec, output: Path) -> RunSettings:
     return RunSettings(output=output, plan=PLANS[spec.profile], timeout=request.timeout,
-                       processes=request.processes or PROCESSES[spec.profile],
+                       processes=processes_of(request, spec.profile),
                        workload_modules=request.workload_modules, strategy_modules=request.strategy_modules,
                        progress=request.progress, scheduler=request.scheduler, thread_limits=request.thread_limits)
 

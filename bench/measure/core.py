@@ -72,7 +72,6 @@ def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
                     budget_seconds=plan.budget_seconds / n) for i in range(n)]
 
 
-
 class CaseFailed(Exception):
     """A cycle failed or its results were wrong; the message is the one-line reason."""
 

@@ -226,13 +226,19 @@ def _tukey_mclaughlin(logs: FloatArray, confidence: float) -> tuple[float, float
     With no trimming (n < 5) it is the ordinary t interval on the mean.
     """
     n = logs.size
-    g = _trim_count(n)
-    ordered = np.sort(logs)
-    centre = float(np.mean(ordered[g:n - g]))
-    winsorised = np.clip(ordered, ordered[g], ordered[n - 1 - g])
-    spread = float(np.std(winsorised, ddof=1)) / ((1.0 - 2.0 * g / n) * math.sqrt(n))
-    quantile = float(stats.t.ppf(0.5 + confidence / 2.0, n - 2 * g - 1))
+    centre, winsorised_sd, kept = _trimmed(logs)
+    spread = winsorised_sd / (kept / n * math.sqrt(n))
+    quantile = float(stats.t.ppf(0.5 + confidence / 2.0, kept - 1))
     return centre, centre - quantile * spread, centre + quantile * spread
+
+
+def _trimmed(values: FloatArray) -> tuple[float, float, int]:
+    """(trimmed mean, winsorised standard deviation, values kept): what both trimmed intervals use."""
+    n = values.size
+    g = _trim_count(n)
+    ordered = np.sort(values)
+    winsorised = np.clip(ordered, ordered[g], ordered[n - 1 - g])
+    return float(np.mean(ordered[g:n - g])), float(np.std(winsorised, ddof=1)), n - 2 * g
 
 
 def paired_halfwidth(reference: ArrayLike, case: ArrayLike, confidence: float = 0.95) -> float:
@@ -291,12 +297,8 @@ def _yuen(old: FloatArray, new: FloatArray, confidence: float) -> tuple[float, f
     """
     parts = []
     for values in (old, new):
-        n, g = values.size, _trim_count(values.size)
-        ordered = np.sort(values)
-        kept = n - 2 * g
-        winsorised = np.clip(ordered, ordered[g], ordered[n - 1 - g])
-        d = (n - 1) * float(np.var(winsorised, ddof=1)) / (kept * (kept - 1))
-        parts.append((float(np.mean(ordered[g:n - g])), d, kept))
+        centre, winsorised_sd, kept = _trimmed(values)
+        parts.append((centre, (values.size - 1) * winsorised_sd ** 2 / (kept * (kept - 1)), kept))
     (m_old, d_old, h_old), (m_new, d_new, h_new) = parts
     spread = math.sqrt(d_old + d_new)
     if spread == 0:
