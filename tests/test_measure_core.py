@@ -15,6 +15,7 @@ from bench.measure.core import (
     merge_answers,
     order,
     session_plans,
+    settled_arms,
     stop_reason,
 )
 
@@ -159,3 +160,19 @@ def test_a_plan_shared_among_processes_keeps_its_minimum_and_budget_in_all():
     plans = session_plans(TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=0.5, target=0.03), 2)
     assert [(p.warmups, p.values, p.min_values, p.budget_seconds, p.target) for p in plans] == [
         (1, 20, 2, 0.25, 0.03)] * 2
+
+
+def test_an_arm_told_to_skip_its_warmups_takes_none_and_the_rounds_stay_abba():
+    log = []
+    plan = TimingPlan(warmups=1, values=2, min_values=2, skip_warmups=("reference",))
+    records, _ = interleave(fixed_arms(log, {"reference": 1.0, "case": 0.5}), plan)
+    assert log == ["case", "case", "reference", "reference", "case"]
+    assert (records["reference"].warmups, records["case"].warmups) == ([], [0.5])
+    assert [len(r.values) for r in records.values()] == [2, 2]
+
+
+def test_only_an_arm_whose_first_cycle_was_not_slower_is_settled():
+    answer = {"warmups": [0.104], "values": [0.1, 0.11, 0.09], "reference_warmups": [0.13], "reference": [0.1] * 3}
+    assert settled_arms(answer) == ("case",)  # 4 % over its median: nothing to warm; 30 %: first touch
+    assert settled_arms(answer, tolerance=0.5) == ("case", "reference")
+    assert settled_arms({"warmups": [], "values": [0.1], "reference_warmups": [0.1]}) == ()  # nothing to judge by

@@ -36,7 +36,7 @@ def test_run_matrix_measures_a_tiny_matrix_without_argparse(tmp_path, no_leaked_
     assert list(results.config) == CONFIG_KEYS
     assert results.config["overrides"] == {"sleep": {"n": "2", "seconds": "0.01"}}
     assert results.config["modes"] == ["warm"] and results.config["thread_limits"] is True
-    assert results.config["processes"] == 1  # the quick profile's (full: 2)
+    assert results.config["processes"] == 2  # the quick profile's (and the full one's)
     assert "raw" not in results.calibration  # calibrate=False
     saved = storage.load(out)
     assert [r.case.key for r in saved.cases] == [r.case.key for r in results.cases] and saved.complete
@@ -48,7 +48,10 @@ def test_a_case_shared_among_fresh_processes_keeps_every_pair_and_says_so(tmp_pa
     assert "processes" not in serial.metadata  # the serial case is not split: nothing is divided by it
     assert threads.ok and threads.metadata["processes"] == 2 and results.config["processes"] == 2
     assert len(threads.values) == len(threads.reference) == threads.metadata["rounds"] >= 4  # quick: 2 + 2 at least
-    assert len(threads.warmups) == 2 and len(threads.metadata["value_starts"]) == len(threads.values)
+    skipped = threads.metadata["warmups_skipped"].split(",")  # what the first sitting showed needs none
+    assert len(threads.warmups) == 1 + ("case" not in skipped) and len(threads.reference_warmups) == 1 + (
+        "reference" not in skipped)
+    assert len(threads.metadata["value_starts"]) == len(threads.values)
     assert threads.metadata["value_starts"] == sorted(threads.metadata["value_starts"])
     again = run_matrix(RunRequest(resume=tmp_path / "run.json", calibrate=False, progress=False))
     assert again.config["processes"] == 2
@@ -57,7 +60,7 @@ def test_a_case_shared_among_fresh_processes_keeps_every_pair_and_says_so(tmp_pa
 def test_every_profile_says_how_many_processes_share_a_case():
     from bench.execute.runner import PLANS, PROCESSES
 
-    assert set(PROCESSES) == set(PLANS) and PROCESSES["quick"] == 1 and PROCESSES["full"] == 2
+    assert set(PROCESSES) == set(PLANS) and PROCESSES["quick"] == PROCESSES["full"] == 2
 
 
 def test_the_command_line_and_the_request_write_the_same_config(tmp_path):

@@ -50,9 +50,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--timeout", type=positive_seconds, default=120.0,
                    help="seconds before a case is killed (default 120)")
     p.add_argument("--processes", type=int, default=None, metavar="N",
-                   help="share each parallel case's rounds among N fresh case processes (default: 1 in quick, "
-                        "2 in full), so that one process's luck (its workers faster or slower than its own serial "
-                        "loop) widens the interval instead of shifting it; each adds its start-up and warm-ups")
+                   help="share each parallel case's rounds among N fresh case processes (default 2), so that "
+                        "one process's luck (its workers faster or slower than its own serial loop) widens the "
+                        "interval instead of shifting it; each adds its start-up, and the warm-ups the first one "
+                        "showed to be needed")
     p.add_argument("--resume", metavar="FILE", help="continue an interrupted run stored in FILE")
     p.add_argument("--force", action="store_true", help="overwrite an existing results file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -27,7 +27,7 @@ from bench.execute.isolation import (
     run_launched,
     run_pinned,
 )
-from bench.measure.core import TimingPlan, merge_answers, session_plans
+from bench.measure.core import TimingPlan, merge_answers, session_plans, settled_arms
 from bench.measure.threadlimits import SINGLE_THREAD
 from bench.model import Case, CaseResult, Workload
 
@@ -37,10 +37,11 @@ PLANS: dict[str, TimingPlan] = {
     "quick": TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=0.5, target=0.03),
     "full": TimingPlan(warmups=2, values=400, min_values=10, budget_seconds=30.0, target=0.015),
 }
-#: fresh case processes per parallel case (``bench run --processes``): the full profile spreads its
-#: rounds over two, so that one process's luck widens the interval instead of shifting it; the quick
-#: one cannot pay for a second start-up (a quick run took 342 s with 2, 272 s with 1, here)
-PROCESSES: dict[str, int] = {"quick": 1, "full": 2}
+#: fresh case processes per parallel case (``bench run --processes``): both profiles spread a case's
+#: rounds over two, so that one process's luck widens the interval instead of shifting it.  The later
+#: sitting skips the warm-ups that the first showed to be unneeded (``settled_arms``), so two cost the
+#: cycles of one: a quick run here took 3354 cycles with 1 process and 3354 with 2 (3748 before the skip)
+PROCESSES: dict[str, int] = {"quick": 2, "full": 2}
 
 @dataclass
 class RunSettings:
@@ -141,13 +142,18 @@ class Runner:
     def _execute(self, case: Case, workload: Workload, expected: list[str] | None) -> dict[str, Any]:
         """The case's answer; a parallel case's rounds shared among ``processes`` fresh case processes."""
         plans = [self.settings.plan] if case.is_serial else session_plans(self.settings.plan, self.settings.processes)
-        answers = []
+        answers: list[dict[str, Any]] = []
         for sitting, plan in enumerate(plans):
+            if answers:  # the arms the first sitting showed to need no warm-up skip it in the later ones
+                plan = replace(plan, skip_warmups=settled_arms(answers[0]))
             answer = self._sitting(case, workload, expected, plan, sitting)
             if not answer.get("ok"):
                 return answer
             answers.append(answer)
-        return merge_answers(answers)
+        merged = merge_answers(answers)
+        if len(answers) > 1:
+            merged["metadata"]["warmups_skipped"] = ",".join(plan.skip_warmups) or "none"
+        return merged
 
     def _sitting(self, case: Case, workload: Workload, expected: list[str] | None, plan: TimingPlan,
                  sitting: int) -> dict[str, Any]:

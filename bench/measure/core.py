@@ -51,6 +51,7 @@ class TimingPlan:
     min_values: int = 3
     budget_seconds: float = float("inf")  # stop after min_values once this much was spent
     target: float = 0.0  # stop after min_values once every tracked ratio is this precise (0: off)
+    skip_warmups: Sequence[str] = ()  # arms that take no warm-up here (see settled_arms)
 
 
 def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
@@ -70,6 +71,28 @@ def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
 
     return [replace(plan, values=share(plan.values, i), min_values=max(1, share(plan.min_values, i)),
                     budget_seconds=plan.budget_seconds / n) for i in range(n)]
+
+
+#: a first cycle at most this much slower than the median of its arm's values had nothing to warm
+WARMUP_TOLERANCE = 0.05
+
+
+def settled_arms(answer: Mapping[str, Any], tolerance: float = WARMUP_TOLERANCE) -> tuple[str, ...]:
+    """The arms whose first warm-up in this sitting was no slower than their values (within tolerance).
+
+    A later sitting of the same case starts as fresh as this one did (a process forked
+    alike, a new pool), so an arm whose first cycle was not slower here has no first-cycle
+    cost to discard there: ``session_plans``' later sittings skip its warm-ups.  An arm
+    that did need one (first touch of memory, a fresh pool's workers importing) keeps it;
+    per-cycle noise only makes the rule keep more warm-ups than it must.
+    """
+    arms = {CASE: ("warmups", "values"), REFERENCE: ("reference_warmups", "reference")}
+    settled = []
+    for name, (warm_key, value_key) in arms.items():
+        warmups, values = answer.get(warm_key) or [], sorted(answer.get(value_key) or [])
+        if warmups and values and warmups[0] <= (1 + tolerance) * values[len(values) // 2]:
+            settled.append(name)
+    return tuple(settled)
 
 
 class CaseFailed(Exception):
@@ -128,7 +151,7 @@ def interleave(arms: Mapping[str, Arm], plan: TimingPlan, precision: Precision |
     for index in range(plan.warmups + max(plan.values, 1)):
         for name in order(index, list(arms)):
             record = records[name]
-            if record.error:
+            if record.error or (index < plan.warmups and name in plan.skip_warmups):
                 continue
             value, started = _call(arms[name], record, stamp)
             if value is None and fail_fast:
