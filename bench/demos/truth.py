@@ -39,10 +39,10 @@ The matrix this was built for (about 4 minutes on 2 cores; tasks of about 30 ms)
         --strategies $S -o results/truth-c.json
     python -m bench.demos.truth results/truth-a.json results/truth-b.json results/truth-c.json
 
-With one case process per case (the quick default) a case can miss on that process's luck (its
-worker 13 % faster or 35 % slower than its own serial loop in every pair): 1 of 111 checks in two
-quiet runs here; with ``--processes 2`` added to each run, 0 of 111 quiet and 0 of 106 with the
-neighbour.
+With one case process per case (``--processes 1``) a case can miss on that process's luck (its
+worker 13 % faster or 35 % slower than its own serial loop in every pair): 1, 1, 5 and 0 of 111
+checks in four quiet runs here; with two (the default), 0 of 111 in three quiet runs and 0 of 106
+in two with the neighbour.
 """
 from __future__ import annotations
 
