@@ -83,8 +83,9 @@ def settled_arms(answer: Mapping[str, Any], tolerance: float = WARMUP_TOLERANCE)
     A later sitting of the same case starts as fresh as this one did (a process forked
     alike, a new pool), so an arm whose first cycle was not slower here has no first-cycle
     cost to discard there: ``session_plans``' later sittings skip its warm-ups.  An arm
-    that did need one (first touch of memory, a fresh pool's workers importing) keeps it;
-    per-cycle noise only makes the rule keep more warm-ups than it must.
+    that did need one (first touch of memory, a fresh pool's workers importing) keeps it.
+    Noise cuts both ways: a settled arm may keep its warm-up, and a first-cycle cost of a
+    few per cent may pass as none, costing at most that on one value of a later sitting.
     """
     arms = {CASE: ("warmups", "values"), REFERENCE: ("reference_warmups", "reference")}
     settled = []
