@@ -18,6 +18,10 @@ v2 (2026-12)  Paired measurement: a parallel case's serial reference cycles, mea
               machine's speed over the run).  ``calibration`` may hold ``end``: the
               brief calibration repeated after the matrix.  v1 files load unchanged
               (no reference: their speed-ups divide medians measured apart).
+              A case shared among fresh processes (``--processes``, default 2) adds
+              ``processes`` and ``warmups_skipped`` (the arms whose warm-ups the later
+              processes skipped, or ``none``), so its warm-ups may number fewer than
+              processes x warm-ups; files without them were measured in one process.
 """
 from __future__ import annotations
 
