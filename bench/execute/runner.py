@@ -143,16 +143,17 @@ class Runner:
         """The case's answer; a parallel case's rounds shared among ``processes`` fresh case processes."""
         plans = [self.settings.plan] if case.is_serial else session_plans(self.settings.plan, self.settings.processes)
         answers: list[dict[str, Any]] = []
+        skip: tuple[str, ...] = ()  # the arms the first sitting showed to need no warm-up skip it later
         for sitting, plan in enumerate(plans):
-            if answers:  # the arms the first sitting showed to need no warm-up skip it in the later ones
-                plan = replace(plan, skip_warmups=settled_arms(answers[0]))
-            answer = self._sitting(case, workload, expected, plan, sitting)
+            answer = self._sitting(case, workload, expected, replace(plan, skip_warmups=skip), sitting)
             if not answer.get("ok"):
                 return answer
             answers.append(answer)
+            if sitting == 0:
+                skip = settled_arms(answer)
         merged = merge_answers(answers)
         if len(answers) > 1:
-            merged["metadata"]["warmups_skipped"] = ",".join(plan.skip_warmups) or "none"
+            merged["metadata"]["warmups_skipped"] = ",".join(skip) or "none"
         return merged
 
     def _sitting(self, case: Case, workload: Workload, expected: list[str] | None, plan: TimingPlan,
