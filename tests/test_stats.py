@@ -375,6 +375,28 @@ def test_amdahl_from_two_cores_with_point_intervals() -> None:
     assert isinstance(fit_amdahl([1, 2], [1.0, 1.8]), AmdahlFit)  # no intervals: still fits
 
 
+def test_amdahl_bootstrap_refits_are_least_squares_solutions() -> None:
+    """The vectorised one-parameter solver ends at a cost no higher than least_squares's.
+
+    Both solve the same 400 refits of a 2-core group (noise three times the point errors, so
+    many refits end on a bound); where least_squares converged they agree to 1e-4.
+    """
+    from bench.analysis.stats import scaling
+
+    points = scaling._points([1, 1, 2, 2], [1.0, 0.97, 1.6, 1.7], [0.95, 0.9, 1.45, 1.6],
+                             [1.04, 1.02, 1.75, 1.8], 0.95)
+    bounds, start = (np.array([0.0]), np.array([1.0])), np.array([0.3])
+    noise = np.random.default_rng(5).normal(size=(400, points.p.size)) * points.log_se * 3
+    targets = scaling._log_amdahl(points.p, start[None, :])[0] + noise
+    ours = scaling._solve_scalar(scaling._log_amdahl, points, targets, start, bounds)
+    theirs = scaling._solve(scaling._log_amdahl, points, targets, start, bounds, tolerance=1e-10).x
+    ours_cost = scaling._weighted_cost(scaling._log_amdahl, points, targets, ours)
+    theirs_cost = scaling._weighted_cost(scaling._log_amdahl, points, targets, theirs)
+    assert np.all((ours >= 0.0) & (ours <= 1.0))
+    assert np.all(ours_cost <= theirs_cost * (1 + 1e-9) + 1e-15)
+    assert np.quantile(np.abs(ours - theirs), 0.9) < 1e-4
+
+
 def test_amdahl_t_interval_covers_the_truth_with_few_points() -> None:
     """Measured coverage 94-97 % from 2 to 8 points (a residual bootstrap managed 41-90 %)."""
     p = np.arange(1.0, 5.0)
