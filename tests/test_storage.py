@@ -39,6 +39,43 @@ def test_reference_values_round_trip_as_their_own_pyperf_benchmark(tmp_path):
     assert done.returncode == 0, done.stderr
 
 
+def _pyperf_suite_json(results):
+    """What pyperf's own suite writer makes of the results' benchmarks (the rule the file follows)."""
+    import io
+
+    import pyperf
+
+    benchmarks = [storage._pyperf_benchmark(r, results.metadata, arm) for r in results.cases
+                  for arm, has in (("case", r.values), ("reference", r.reference)) if has]
+    buffer = io.StringIO()
+    pyperf.BenchmarkSuite(benchmarks).dump(buffer, compact=True)
+    return json.loads(buffer.getvalue())
+
+
+def test_pyperf_part_is_what_pyperf_writes_and_is_built_once_per_case(tmp_path, monkeypatch):
+    results = make_results([
+        make_result([0.5, 0.52], strategy="serial", workers=1, metadata={"rounds": 2}),
+        make_result([0.3, 0.31], reference=[0.5, 0.51], metadata={"rounds": 2, "stop_reason": "budget"}),
+        make_result([], ok=False, error="timed out", strategy="pool-map", warmups=()),
+        make_result([0.2], reference=[0.4], strategy="joblib", metadata={"rounds": 1}),
+    ])
+    results.metadata["hostname"] = "box"
+    storage.save(results, tmp_path / "a.json")
+    written = json.loads((tmp_path / "a.json").read_text())
+    assert {k: v for k, v in written.items() if k != "bench"} == _pyperf_suite_json(results)
+    built = []
+    original = storage._pyperf_part
+    monkeypatch.setattr(storage, "_pyperf_part", lambda *args: built.append(args[2]) or original(*args))
+    results.cases.append(make_result([0.25], strategy="dask-threads", metadata={"rounds": 1}))
+    storage.save(results, tmp_path / "b.json")
+    assert built == ["case"]  # only the new case: the others were kept from the first save
+    results.metadata["hostname"] = "other"  # machine metadata is in every run: all are rebuilt
+    storage.save(results, tmp_path / "c.json")
+    assert len(built) == 1 + 6
+    again = json.loads((tmp_path / "c.json").read_text())
+    assert {k: v for k, v in again.items() if k != "bench"} == _pyperf_suite_json(results)
+
+
 def test_results_are_valid_pyperf_files(small_run_path):
     for command in (["stats"], ["show"]):
         done = subprocess.run([sys.executable, "-m", "pyperf", *command, str(small_run_path)],
