@@ -77,3 +77,20 @@ def test_table_has_the_contract_columns(small_run_path):
     for column in ("workload", "strategy", "cores", "workers", "mode", "n_values", "median_s", "ci_low_s",
                    "ci_high_s", "speedup", "speedup_ci_low", "speedup_ci_high", "efficiency", "ok", "error"):
         assert column in header
+
+
+def test_the_parser_imports_no_statistics_or_plotting():
+    """Every command's parser is built for every ``bench`` call (``--help``, one-line errors): it must
+    not load scipy, pandas or matplotlib, a second or more here before anything is said."""
+    code = ("import importlib, sys; importlib.import_module('bench.cli.main').build_parser(); "
+            "print(','.join(m for m in ('scipy', 'pandas', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_compare_formats_are_the_renderers():
+    from bench.analysis.compare_defaults import FORMATS
+    from bench.render.compare_text import RENDERERS
+
+    assert FORMATS == tuple(RENDERERS)

@@ -76,31 +76,12 @@ from enum import StrEnum
 from typing import Any, Iterable, Sequence
 
 from bench.analysis import stats
+from bench.analysis.compare_defaults import DEFAULT_ALPHA, DEFAULT_THRESHOLD, DEFAULT_THRESHOLD_WHY, METRICS
 from bench.analysis.table import baselines
 from bench.machine import drift
 from bench.model import Case, CaseResult, ParamValue
 from bench.storage import ResultSet
 
-METRICS = ("time", "speedup")
-#: 6 %: see DEFAULT_THRESHOLD_WHY (also in the JSON output)
-DEFAULT_THRESHOLD = 0.06
-DEFAULT_THRESHOLD_WHY = (
-    "The gate must pass a +2% change and catch a +10% one: 6% is their midpoint on the ratio scale "
-    "(sqrt(1.02 x 1.10) = 1.059), about 4 points of margin for noise on each side. Measured on a shared "
-    "2-core VM under load average 4-9 from other jobs: interleaved A/A runs (bench ab, 108 case "
-    "comparisons of sleep, fib and square) had no significant time change and significant speed-up "
-    "changes of 4% or less but one. In the sleep demonstration (5 series, sequential and interleaved), "
-    "+2% comparisons reached significant changes of 5.0% and 5.9% (a 5% threshold raised two false "
-    "alarms, 6% none) while the +10% comparisons still flagged 6-10 of their 10 cases at 6%. "
-    "Sequential A/A runs on that loaded machine drifted by up "
-    "to 12% (sleep, warm pools) and over 100% (ms-scale CPU-bound cases) between runs: no threshold that "
-    "still catches 10% absorbs that, hence the load warning and bench ab. The whole 95% interval of the "
-    "change must clear the threshold, not only its point estimate: interleaved A/A runs of the whole quick "
-    "matrix (202 cases, 4-5 values each) had 1-2 chance cases per comparison with p < 0.05 and a median "
-    "beyond 6%, whose intervals reached below 6%; in the sleep demonstration 7-10 of the 10 +10% cases per "
-    "repetition still cleared it (the others were inconclusive), and the gate failed in every repetition."
-)
-DEFAULT_ALPHA = 0.05
 
 class Status(StrEnum):
     """A case's verdict, in display order (what needs attention first); a str, so JSON writes its value."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bench import storage
-from bench.analysis.compare import DEFAULT_ALPHA, DEFAULT_THRESHOLD, METRICS, CompareOptions, compare
+from bench.analysis.compare_defaults import DEFAULT_ALPHA, DEFAULT_THRESHOLD, FORMATS, METRICS
 from bench.model import BenchError
-from bench.render.compare_text import RENDERERS, render_json
+
+if TYPE_CHECKING:
+    from bench.analysis.compare import CompareOptions
 
 EXIT_OK, EXIT_REGRESSION = 0, 1
 
@@ -43,24 +44,37 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-run-noise", dest="run_noise", action="store_false",
                    help="judge each case by its own values only; by default the spread of all the cases' changes "
                         "(the machine's between-run noise) widens every interval, at the family-wise level")
-    p.add_argument("--format", choices=tuple(RENDERERS), default="text",
+    p.add_argument("--format", choices=FORMATS, default="text",
                    help="text (terminal), md (pull-request comment) or json (everything)")
     p.set_defaults(func=run)
 
 
-def options_from_args(args: argparse.Namespace) -> CompareOptions:
+def check_options(args: argparse.Namespace) -> None:
+    """Bad --threshold or --alpha: a one-line error before anything is loaded."""
     if not 0 <= args.threshold < 1000:
         raise BenchError(f"--threshold wants a percentage >= 0, got {args.threshold:g}")
     if not 0 < args.alpha < 1:
         raise BenchError(f"--alpha wants a number strictly between 0 and 1, got {args.alpha:g}")
+
+
+def options_from_args(args: argparse.Namespace) -> CompareOptions:
+    from bench.analysis.compare import CompareOptions
+
+    check_options(args)
     return CompareOptions(metric=args.metric, threshold=args.threshold / 100.0, alpha=args.alpha,
                           allow_missing=args.allow_missing, run_noise=args.run_noise)
 
 
 def run(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
+    """Bad input fails before the statistics (scipy, pandas: about a second) are imported."""
+    from bench import storage
+
+    check_options(args)
     base, new = storage.load(args.base), storage.load(args.new)
-    report = compare(base, new, options)
+    from bench.analysis.compare import compare
+    from bench.render.compare_text import RENDERERS, render_json
+
+    report = compare(base, new, options_from_args(args))
     code = EXIT_REGRESSION if report.summary.failed else EXIT_OK
     if args.format == "json":
         text = render_json(report, args.base, args.new, exit_code=code)
