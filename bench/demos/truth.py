@@ -41,7 +41,7 @@ The matrix this was built for (about 4 minutes on 2 cores; tasks of about 30 ms)
 
 With one case process per case (``--processes 1``) a case can miss on that process's luck (its
 worker 13 % faster or 35 % slower than its own serial loop in every pair): 1, 1, 5 and 0 of 111
-checks in four quiet runs here; with two (the default), 1, 0, 0 and 0 of 111 in four quiet runs
+checks in four quiet runs here; with two (the default), 0, 0, 0, 1 and 0 of 111 in five quiet runs
 and 0 of 106 in three with the neighbour.  The one was the ``3-on-2`` floor (x1.21, CI 1.18-1.24)
 in a run whose calibrated 2-core CPU ceiling read x1.17 before and x1.46 after: floors assume idle
 cores, and this VM's second core was not all there.
