@@ -172,6 +172,23 @@ def test_a_lost_speedup_is_a_speedup_regression():
     assert report.summary.failed
 
 
+def test_sequential_regressions_come_with_the_bench_ab_command_that_confirms_them():
+    base, new = run_with_serial(0.2, 0.1, seed=1), run_with_serial(0.2, 0.115, seed=3)
+    new.config["overrides"] = base.config["overrides"] = {"fib": {"n": "8"}}
+    hint = [w for w in compare(base, new, CompareOptions(metric="speedup")).summary.warnings
+            if "bench ab" in w]
+    assert len(hint) == 1
+    assert ("bench ab --workloads fib --strategies threads --cores 2 --workers 2 --modes warm --set fib.n=8 "
+            "--references --a-pythonpath BASE_CHECKOUT --b-pythonpath NEW_CHECKOUT") in hint[0]
+    new.config["overrides"] = {"fib": {"n": "9"}}  # each side its own parameters
+    hint = [w for w in compare(base, new).summary.warnings if "bench ab" in w]
+    assert "--a-set fib.n=8 --b-set fib.n=9 --a-pythonpath" in hint[0] and "--references" not in hint[0]
+    new.config["ab"] = base.config["ab"] = {"side": "interleaved"}  # already interleaved: nothing to add
+    assert not [w for w in compare(base, new).summary.warnings if "bench ab" in w]
+    unchanged = compare(base, base, CompareOptions(metric="speedup")).summary.warnings
+    assert not [w for w in unchanged if "bench ab" in w]
+
+
 def test_speedup_without_a_serial_baseline_is_untested():
     base = run_with_serial(0.2, 0.1)
     new = make_results([make_result(noisy(0.1), strategy="threads")])

@@ -426,12 +426,58 @@ def _sort_key(entry: CaseComparison) -> tuple[int, float, str]:
     return ORDER.index(entry.status), worse_first, entry.identity
 
 
+def _listed(values: Iterable[Any]) -> str:
+    """Comma-separated, each value once, in order."""
+    return ",".join(str(value) for value in dict.fromkeys(values))
+
+
+def _set_words(base: ResultSet, new: ResultSet, workloads: Sequence[str]) -> list[str]:
+    """The runs' own ``--set`` overrides of these workloads: for both sides, or each side its own."""
+    def sets(results: ResultSet) -> list[str]:
+        overrides = results.config.get("overrides") or {}
+        return [f"{w}.{k}={v}" for w in dict.fromkeys(workloads) for k, v in (overrides.get(w) or {}).items()]
+
+    base_sets, new_sets = sets(base), sets(new)
+    if base_sets == new_sets:
+        return [f"--set {item}" for item in new_sets]
+    return [f"--a-set {item}" for item in base_sets] + [f"--b-set {item}" for item in new_sets]
+
+
+def confirm_hint(base: ResultSet, new: ResultSet, regressed: Sequence[Case], metric: str) -> str | None:
+    """The ``bench ab`` command that re-measures just the regressed cases with the two sides interleaved.
+
+    Two runs made one after the other cannot tell a change of the code from a change of the
+    machine in between: on the 2-core VM here a case's speed-up landed 35-50 % away from its
+    other runs in one run of five while its own pairs agreed.  Interleaving the two versions
+    cycle by cycle can; None when there is nothing to confirm or the files already come from
+    ``bench ab``.  The matrix crosses what the regressed cases use, so it may hold a few more.
+    """
+    if not regressed or "ab" in base.config or "ab" in new.config:
+        return None
+    words = ["bench ab", f"--workloads {_listed(c.workload for c in regressed)}",
+             f"--strategies {_listed(c.strategy for c in regressed)}",
+             f"--cores {_listed(sorted(c.cores for c in regressed))}",
+             f"--workers {_listed(sorted(c.workers for c in regressed))}",
+             f"--modes {_listed(c.mode for c in regressed)}"]
+    methods = [c.start_method for c in regressed if c.start_method]
+    words += [f"--start-methods {_listed(methods)}"] if methods else []
+    words += _set_words(base, new, [c.workload for c in regressed])
+    profile = new.config.get("profile")
+    words += [f"--profile {profile}"] if profile and profile != "quick" else []
+    words += ["--references"] if metric == "speedup" else []
+    words += ["--a-pythonpath BASE_CHECKOUT", "--b-pythonpath NEW_CHECKOUT"]
+    return (f"the {len(regressed)} regression(s) compare two runs made apart, which cannot tell the code from "
+            f"the machine; to confirm, interleave the two versions on just those cases: {' '.join(words)}, "
+            f"then bench compare its two files{' --metric speedup' if metric == 'speedup' else ''}")
+
+
 def compare(base: ResultSet, new: ResultSet, options: CompareOptions = CompareOptions()) -> CompareReport:
     """Every case of BASE and NEW with its verdict, worst first, and the gate's summary."""
     pairs, only_base, only_new = match(base.cases, new.cases)
     base_serials, new_serials = baselines(base), baselines(new)
     entries = [compare_pair(b, n, base_serials, new_serials, options) for b, n in pairs]
     entries, sigma, tested = add_run_noise(entries, options)
+    regressed = [n.case for (_, n), e in zip(pairs, entries) if e.status == Status.REGRESSION]
     entries += [_entry(r, None, "only_base") for r in only_base]
     entries += [_entry(None, r, "only_new") for r in only_new]
     entries.sort(key=_sort_key)
@@ -439,6 +485,7 @@ def compare(base: ResultSet, new: ResultSet, options: CompareOptions = CompareOp
     coverage = tuple(coverage_problems(base, new, entries))
     failed = any(counts[s] for s in GATING) or bool(coverage and not options.allow_missing)
     summary = GateSummary(counts=counts, failed=failed, n_base=len(base.cases), n_new=len(new.cases),
-                      warnings=tuple(_environment_warnings(base, new, options.metric, options.threshold)),
+                      warnings=tuple(_environment_warnings(base, new, options.metric, options.threshold))
+                      + tuple(filter(None, [confirm_hint(base, new, regressed, options.metric)])),
                       coverage=coverage, run_noise=sigma, run_noise_cases=tested)
     return CompareReport(options=options, cases=entries, summary=summary)
