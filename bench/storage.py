@@ -125,12 +125,10 @@ def _pyperf_parts(results: ResultSet) -> list[tuple[dict[str, Any], dict[str, An
         for arm, has in (("case", result.values), ("reference", result.reference)):
             if not has:
                 continue
-            key = (id(result), arm, machine)
-            kept = results._pyperf_parts.get(key)
-            if kept is None or kept[0] is not result:
-                kept = (result, *_pyperf_part(result, results.metadata, arm))
-                results._pyperf_parts[key] = kept
-            parts.append(kept[1:])
+            key = (id(result), arm, machine)  # the entry keeps ``result`` alive, so its id is not reused
+            if key not in results._pyperf_parts:
+                results._pyperf_parts[key] = (result, *_pyperf_part(result, results.metadata, arm))
+            parts.append(results._pyperf_parts[key][1:])
     return parts
 
 

@@ -76,7 +76,8 @@ from enum import StrEnum
 from typing import Any, Iterable, Sequence
 
 from bench.analysis import stats
-from bench.analysis.compare_defaults import DEFAULT_ALPHA, DEFAULT_THRESHOLD, DEFAULT_THRESHOLD_WHY, METRICS
+from bench.analysis.compare_defaults import DEFAULT_THRESHOLD_WHY
+from bench.analysis.compare_defaults import CompareOptions as CompareOptions  # its home since the parser needs it
 from bench.analysis.table import baselines
 from bench.machine import drift
 from bench.model import Case, CaseResult, ParamValue
@@ -133,27 +134,6 @@ ENVIRONMENT_FIELDS = ("cpu_model", "cpu_count", "cpu_affinity", "python_version"
 
 #: (workload, strategy, cores, workers, mode, start_method, python)
 Identity = tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class CompareOptions:
-    metric: str = "time"
-    threshold: float = DEFAULT_THRESHOLD  # a fraction: 0.06 is 6 %
-    alpha: float = DEFAULT_ALPHA
-    resamples: int = 2000
-    seed: int = 0
-    #: accept a NEW that is incomplete, lacks BASE cases or has fewer ok cases (see coverage_problems)
-    allow_missing: bool = False
-    #: add the between-run noise read off the whole matrix to each case's interval (see add_run_noise)
-    run_noise: bool = True
-
-    def __post_init__(self) -> None:
-        if self.metric not in METRICS:
-            raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {self.metric!r}")
-        if not self.threshold >= 0:
-            raise ValueError(f"threshold must be >= 0, got {self.threshold}")
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha must be strictly between 0 and 1, got {self.alpha}")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""The regression gate's defaults and choices, apart from its statistics.
+"""The regression gate's defaults and options, apart from its statistics.
 
-``bench compare``'s argument parser needs these and nothing else; importing them from
-``bench.analysis.compare`` would load scipy and pandas (about a second) for every
-``bench`` command, ``--help`` and one-line errors included.
+``bench compare``'s argument parser and its option checks need these and nothing else;
+importing them from ``bench.analysis.compare`` would load scipy and pandas (about a second)
+for every ``bench`` command, ``--help`` and one-line errors included.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 METRICS = ("time", "speedup")
 #: 6 %: see DEFAULT_THRESHOLD_WHY (also in the JSON output)
@@ -28,3 +30,24 @@ DEFAULT_THRESHOLD_WHY = (
 DEFAULT_ALPHA = 0.05
 #: output formats of ``bench compare`` (``bench.render.compare_text.RENDERERS`` has one each)
 FORMATS = ("text", "md", "json")
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    metric: str = "time"
+    threshold: float = DEFAULT_THRESHOLD  # a fraction: 0.06 is 6 %
+    alpha: float = DEFAULT_ALPHA
+    resamples: int = 2000
+    seed: int = 0
+    #: accept a NEW that is incomplete, lacks BASE cases or has fewer ok cases (see coverage_problems)
+    allow_missing: bool = False
+    #: add the between-run noise read off the whole matrix to each case's interval (see add_run_noise)
+    run_noise: bool = True
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {self.metric!r}")
+        if not self.threshold >= 0:
+            raise ValueError(f"threshold must be >= 0, got {self.threshold}")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha must be strictly between 0 and 1, got {self.alpha}")

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bench.analysis.compare_defaults import DEFAULT_ALPHA, DEFAULT_THRESHOLD, FORMATS, METRICS
+from bench.analysis.compare_defaults import DEFAULT_ALPHA, DEFAULT_THRESHOLD, FORMATS, METRICS, CompareOptions
 from bench.model import BenchError
-
-if TYPE_CHECKING:
-    from bench.analysis.compare import CompareOptions
 
 EXIT_OK, EXIT_REGRESSION = 0, 1
 
@@ -49,18 +46,12 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def check_options(args: argparse.Namespace) -> None:
+def options_from_args(args: argparse.Namespace) -> CompareOptions:
     """Bad --threshold or --alpha: a one-line error before anything is loaded."""
     if not 0 <= args.threshold < 1000:
         raise BenchError(f"--threshold wants a percentage >= 0, got {args.threshold:g}")
     if not 0 < args.alpha < 1:
         raise BenchError(f"--alpha wants a number strictly between 0 and 1, got {args.alpha:g}")
-
-
-def options_from_args(args: argparse.Namespace) -> CompareOptions:
-    from bench.analysis.compare import CompareOptions
-
-    check_options(args)
     return CompareOptions(metric=args.metric, threshold=args.threshold / 100.0, alpha=args.alpha,
                           allow_missing=args.allow_missing, run_noise=args.run_noise)
 
@@ -69,12 +60,12 @@ def run(args: argparse.Namespace) -> int:
     """Bad input fails before the statistics (scipy, pandas: about a second) are imported."""
     from bench import storage
 
-    check_options(args)
+    options = options_from_args(args)
     base, new = storage.load(args.base), storage.load(args.new)
     from bench.analysis.compare import compare
     from bench.render.compare_text import RENDERERS, render_json
 
-    report = compare(base, new, options_from_args(args))
+    report = compare(base, new, options)
     code = EXIT_REGRESSION if report.summary.failed else EXIT_OK
     if args.format == "json":
         text = render_json(report, args.base, args.new, exit_code=code)

@@ -73,12 +73,15 @@ def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
                     budget_seconds=plan.budget_seconds / n) for i in range(n)]
 
 
-#: a first cycle at most this much slower than the median of its arm's values had nothing to warm
+#: a first cycle at most this much slower than the upper median of its arm's values had nothing to warm
 WARMUP_TOLERANCE = 0.05
 
 
 def settled_arms(answer: Mapping[str, Any], tolerance: float = WARMUP_TOLERANCE) -> tuple[str, ...]:
     """The arms whose first warm-up in this sitting was no slower than their values (within tolerance).
+
+    "No slower" is against the upper median (``values[n // 2]`` sorted): with the quick
+    profile's 2 values a sitting, the slower of the two.
 
     A later sitting of the same case starts as fresh as this one did (a process forked
     alike, a new pool), so an arm whose first cycle was not slower here has no first-cycle
