@@ -30,8 +30,9 @@ from typing import Any
 from bench import output_file, registry, storage
 from bench.execute import interrupts
 from bench.execute import pythons as interpreters
-from bench.execute.matrix import MatrixSpec, build_cases, default_cores, parse_sets
+from bench.execute.matrix import MatrixSpec, build_cases, machine_cores, parse_sets
 from bench.execute.runner import PLANS, PROCESSES, Runner, RunSettings
+from bench.machine import topology
 from bench.measure.metadata import machine_metadata
 from bench.model import MODES, PROFILES, BenchError, Case, Workload
 
@@ -126,7 +127,7 @@ def _choose(requested: Sequence[str] | None, defaults: list[str], lookup: Callab
 
 def _cores(requested: Sequence[int] | None, available: int) -> list[int]:
     if requested is None:
-        return default_cores(available)
+        return machine_cores(topology.current())
     if not requested:
         raise BenchError("--cores names nothing")
     cores = _positive(requested, "--cores")
@@ -322,7 +323,8 @@ def _prepare(request: RunRequest) -> tuple[RunRequest, MatrixSpec, storage.Resul
     request = _with_task(request)
     import_plugins(request.workload_modules, request.strategy_modules)
     matrix = resolve_matrix(request)
-    results = storage.ResultSet(metadata=machine_metadata(), config=run_config(matrix, request),
+    machine = {**machine_metadata(), **topology.metadata(topology.current())}
+    results = storage.ResultSet(metadata=machine, config=run_config(matrix, request),
                                 skipped=matrix.skipped)
     return request, matrix.spec, results
 

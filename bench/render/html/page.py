@@ -208,6 +208,8 @@ def _summary(results: ResultSet, rows: list[Record]) -> RunSummary:
     cpus = f"{meta.get('cpu_count', '?')} logical CPUs"
     if meta.get("cpu_affinity"):
         cpus += f" (affinity {meta['cpu_affinity']})"
+    if meta.get("cpu_topology"):  # bench.machine.topology: what "k cores" shared
+        cpus += f"; {meta['cpu_topology']}"
     return RunSummary(date=str(meta.get("date", "")), host=str(meta.get("hostname", "")),
                    cpu=str(meta.get("cpu_model", "")), cpus=cpus, python=python,
                    profile=str(results.config.get("profile", "")),
