@@ -14,6 +14,7 @@ from bench.execute.matrix import machine_cores
 from bench.execute.session import RunRequest, run_matrix
 from bench.machine import topology
 from bench.machine.topology import format_cpu_list, parse_cpu_list, placements, synthetic
+from bench.testing import scaling_results
 
 POWERS = (1, 2, 4, 8, 16, 32, 64, 128)
 
@@ -203,3 +204,15 @@ def test_a_run_stores_the_topology_and_each_cases_placement(tmp_path, no_leaked_
     assert saved.metadata["cpu_topology"] == topology.current().summary()
     expected = topology.placement(topology.current(), topology.current().pin(1))
     assert list(tidy(saved)["cpu_placement"]) == [expected, expected]
+
+
+def test_the_reports_run_summary_quotes_the_topology_and_the_marked_core_counts():
+    from bench.render.html import page
+
+    results = scaling_results(lambda p: 0.9 * p, cores=(1, 2, 4))
+    machine = synthetic(4, smt=True)  # 2 cores x 2 threads: 4 cores must use siblings
+    results.metadata.update(topology.metadata(machine))
+    for result in results.cases:
+        result.metadata["cpu_placement"] = topology.placement(machine, machine.pin(result.case.cores))
+    cpus = page.build(results).summary.cpus
+    assert "2 physical cores, 4 CPUs (SMT x2)" in cpus and cpus.endswith("; 4 cores: siblings")

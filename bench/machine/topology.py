@@ -253,7 +253,7 @@ def read(root: Path = SYS, affinity: Iterable[int] | None = None) -> Topology:
 
     Falls back to a flat topology, saying why in ``source``, when /sys cannot be read.
     """
-    mask = sorted(set(os.sched_getaffinity(0) if affinity is None else affinity))
+    mask = sorted(set(own_mask() if affinity is None else affinity))
     cpu_dir = root / "devices/system/cpu"
     try:
         online = _online(cpu_dir)
@@ -271,6 +271,13 @@ def read(root: Path = SYS, affinity: Iterable[int] | None = None) -> Topology:
     if not cpus:
         return flat(mask, f"flat: none of the affinity mask's CPUs is online in {cpu_dir}")
     return Topology(cpus=tuple(cpus), online=len(online), offline=tuple(offline))
+
+
+def own_mask() -> list[int]:
+    """This process's affinity mask; every CPU where the platform has no affinity (not Linux)."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
 
 
 def flat(mask: Sequence[int], why: str) -> Topology:
