@@ -29,7 +29,10 @@ v2 (2026-12)  Paired measurement: a parallel case's serial reference cycles, mea
               metadata too); case metadata gains ``cpu_placement`` (cores, siblings,
               nodes, siblings+nodes, unknown).  Files without them load unchanged:
               the topology reads as not recorded, the placement as ''.  The default
-              task count of a cpu-bound workload is in each case's params as before.
+              task count of a cpu-bound workload (at least ``tasks_per_core`` per core
+              of the run's largest core count) is in each case's params as before;
+              ``config`` gains ``tasks_per_core`` (absent: 0, the declared defaults, so
+              an older file resumes with the task counts it was measured with).
 """
 from __future__ import annotations
 

@@ -75,6 +75,18 @@ def test_cpu_bound_task_counts_grow_to_four_per_core_of_the_largest_core_count()
     asked = build_cases(MatrixSpec(workloads=["fib"], strategies=["serial"], cores=[16],
                                    overrides={"fib": {"n": "3"}}), WORKLOADS, USES_PROCESSES)
     assert _params(asked, "fib") == {3}  # --set wins
+    before = build_cases(MatrixSpec(workloads=["fib"], strategies=["serial"], cores=[16], tasks_per_core=0),
+                         WORKLOADS, USES_PROCESSES)
+    assert _params(before, "fib") == {8}  # a resumed file from before the rule keeps its task counts
+
+
+def test_a_resumed_config_without_the_rule_keeps_the_declared_task_counts():
+    from bench.execute.session import spec_from_config
+
+    config = {"workloads": ["fib"], "strategies": ["serial"], "cores": [1, 16], "workers": [], "modes": ["warm"],
+              "start_methods": [None], "overrides": {}, "profile": "quick"}
+    assert spec_from_config(config).tasks_per_core == 0
+    assert spec_from_config({**config, "tasks_per_core": 4}).tasks_per_core == 4
 
 
 def test_io_work_is_also_oversubscribed():

@@ -9,6 +9,11 @@ from bench.machine.topology import Topology
 from bench.model import MODES, BenchError, Case, Param, ParamValue, Workload
 
 _SET_PATTERN = re.compile(r"^([A-Za-z_][\w-]*)\.([A-Za-z_]\w*)=(.+)$")
+#: at most this many default core counts: every point costs a full set of cases
+MAX_CORE_POINTS = 6
+#: CPU-bound workloads get at least this many tasks per core at the run's largest core count by default,
+#: so the task count is not what caps the speed-up (the task-size bound stays the check)
+TASKS_PER_CORE = 4
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,9 @@ class MatrixSpec:
     pythons: Sequence[str | None] = (None,)
     overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     profile: str = "quick"
+    #: a cpu-bound workload's default task count is at least this many per core of max(cores); 0: as declared
+    #: (a results file from before the rule, resumed, keeps the task counts it was measured with)
+    tasks_per_core: int = TASKS_PER_CORE
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -52,13 +60,6 @@ def parse_name_list(text: str) -> list[str]:
     return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
-#: at most this many default core counts: every point costs a full set of cases
-MAX_CORE_POINTS = 6
-#: CPU-bound workloads get at least this many tasks per core at the run's largest core count by default,
-#: so the task count is not what caps the speed-up (the task-size bound stays the check)
-TASKS_PER_CORE = 4
-
-
 def default_cores(available: int, physical: int | None = None, max_points: int = MAX_CORE_POINTS) -> list[int]:
     """1, 2, 4, ... up to the CPUs available, that number itself, and ``physical`` (the physical cores where
     SMT makes the CPUs more), at most ``max_points``: 1, 2, the physical cores and the CPUs are kept, and the
@@ -83,9 +84,9 @@ def machine_cores(topology: Topology) -> list[int]:
     return default_cores(len(topology.cpus), topology.physical_cores if topology.smt else None)
 
 
-def default_task_count(default: int, max_cores: int) -> int:
+def default_task_count(default: int, max_cores: int, per_core: int = TASKS_PER_CORE) -> int:
     """A CPU-bound workload's default task count for a run whose largest core count is ``max_cores``."""
-    return max(default, TASKS_PER_CORE * max_cores)
+    return max(default, per_core * max_cores)
 
 
 def default_workers(workload: Workload, cores: int) -> list[int]:
@@ -93,8 +94,8 @@ def default_workers(workload: Workload, cores: int) -> list[int]:
     return [cores, 2 * cores] if workload.bound == "io-latency" else [cores]
 
 
-def resolve_params(workload: Workload, profile: str, overrides: Mapping[str, str],
-                   max_cores: int = 1) -> tuple[tuple[str, ParamValue], ...]:
+def resolve_params(workload: Workload, profile: str, overrides: Mapping[str, str], max_cores: int = 1,
+                   tasks_per_core: int = TASKS_PER_CORE) -> tuple[tuple[str, ParamValue], ...]:
     """The workload's parameters: profile defaults, its task count grown for ``max_cores``, then --set."""
     by_name: dict[str, Param] = {p.name: p for p in workload.params}
     unknown = sorted(set(overrides) - set(by_name))
@@ -104,7 +105,7 @@ def resolve_params(workload: Workload, profile: str, overrides: Mapping[str, str
     values = {name: p.default(profile) for name, p in by_name.items()}
     scaled = getattr(workload, "task_count_param", None)
     if scaled in values and workload.bound == "cpu":
-        values[scaled] = default_task_count(int(values[scaled]), max_cores)
+        values[scaled] = default_task_count(int(values[scaled]), max_cores, tasks_per_core)
     for name, text in overrides.items():
         values[name] = by_name[name].parse(text)
     return tuple(sorted(values.items()))
@@ -127,7 +128,8 @@ def build_cases(spec: MatrixSpec, workloads: Mapping[str, Workload], uses_proces
 
 def _cases_for(spec: MatrixSpec, workload: Workload, cores: int, python: str | None,
                uses_processes: Mapping[str, bool]) -> list[Case]:
-    params = resolve_params(workload, spec.profile, spec.overrides.get(workload.name, {}), max(spec.cores))
+    params = resolve_params(workload, spec.profile, spec.overrides.get(workload.name, {}), max(spec.cores),
+                            spec.tasks_per_core)
     serial = Case(workload=workload.name, params=params, strategy="serial", cores=cores, workers=1, mode="warm",
                   python=python)
     cases = [serial]

@@ -249,7 +249,7 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
     return {"workloads": list(spec.workloads), "strategies": list(spec.strategies),
             "cores": list(spec.cores), "workers": list(spec.workers), "modes": list(spec.modes),
             "start_methods": list(spec.start_methods), "overrides": {k: dict(v) for k, v in spec.overrides.items()},
-            "profile": spec.profile, "timeout": request.timeout,
+            "profile": spec.profile, "timeout": request.timeout, "tasks_per_core": spec.tasks_per_core,
             "processes": processes_of(request, spec.profile),
             "workload_modules": list(request.workload_modules),
             "strategy_modules": list(request.strategy_modules),
@@ -264,7 +264,8 @@ def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
         return MatrixSpec(workloads=config["workloads"], strategies=config["strategies"], cores=config["cores"],
                           workers=config["workers"], modes=config["modes"],
                           start_methods=config["start_methods"], overrides=config["overrides"],
-                          pythons=config.get("pythons", [None]), profile=config["profile"])
+                          pythons=config.get("pythons", [None]), profile=config["profile"],
+                          tasks_per_core=int(config.get("tasks_per_core", 0)))  # 0: a file from before the rule
     except (KeyError, TypeError) as exc:
         raise BenchError(f"cannot resume: run configuration is incomplete ({exc})") from None
 
