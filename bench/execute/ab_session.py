@@ -81,7 +81,7 @@ def _side_matrix(request: ABRequest, label: str) -> tuple[MatrixSpec, dict[str, 
 
 
 def _side_metadata(side: Side) -> dict[str, Any]:
-    metadata = machine_metadata()
+    metadata = {**machine_metadata(), **topology.metadata(topology.current())}
     if side.python:
         metadata.update(probe_python(side.python))
     if side.pythonpath:
