@@ -93,6 +93,9 @@ class WorkloadBase:
     parallel_env: ClassVar[Mapping[str, str]] = {}
     #: modules the case launcher imports once for every case ("mod" or "mod:function")
     preload: ClassVar[tuple[str, ...]] = ()
+    #: the parameter that counts equal tasks: a cpu-bound workload's default grows to 4 per core of the run's
+    #: largest core count (bench.execute.matrix.default_task_count), so the task count does not cap the speed-up
+    task_count_param: ClassVar[str | None] = None
 
     def unavailable_reason(self) -> str | None:
         return None

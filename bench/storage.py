@@ -22,6 +22,17 @@ v2 (2026-12)  Paired measurement: a parallel case's serial reference cycles, mea
               ``processes`` and ``warmups_skipped`` (the arms whose warm-ups the later
               processes skipped, or ``none``), so its warm-ups may number fewer than
               processes x warm-ups; files without them were measured in one process.
+              Topology (2026-12, no bump: optional fields that older readers ignore):
+              machine metadata gains ``topology`` (bench.machine.topology.Topology.to_dict:
+              the usable CPUs as [id, core, package, node], pinning order, source
+              "sysfs"/"flat: why") and ``cpu_topology`` (its one line, in pyperf's
+              metadata too); case metadata gains ``cpu_placement`` (cores, siblings,
+              nodes, siblings+nodes, unknown).  Files without them load unchanged:
+              the topology reads as not recorded, the placement as ''.  The default
+              task count of a cpu-bound workload (at least ``tasks_per_core`` per core
+              of the run's largest core count) is in each case's params as before;
+              ``config`` gains ``tasks_per_core`` (absent: 0, the declared defaults, so
+              an older file resumes with the task counts it was measured with).
 """
 from __future__ import annotations
 

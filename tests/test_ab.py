@@ -114,6 +114,7 @@ def test_ab_writes_two_matching_files_with_interleaved_values(tmp_path, no_leake
     for case_a, case_b in zip(a.cases, b.cases):
         assert case_a.ok and case_b.ok and len(case_a.values) == len(case_b.values) >= 3
         assert case_a.metadata["ab_processes"] == 2 and len(case_a.warmups) == 2  # one warm-up per process
+        assert case_a.metadata["cpu_placement"] == case_b.metadata["cpu_placement"] != ""  # bench.machine.topology
         starts_a, starts_b = case_a.metadata["value_starts"], case_b.metadata["value_starts"]
         rounds = list(zip(starts_a, starts_b))
         for earlier, later in zip(rounds, rounds[1:]):  # every round of A and B is before the next one

@@ -70,6 +70,7 @@ def test_more_cores_than_the_affinity_mask_is_bad_input():
 def test_tiny_calibration_invariants(tiny_calibration):
     cal = tiny_calibration
     assert cal["cores"] == TWO and cal["cpus"] == CPUS[: TWO[-1]]
+    assert set(cal["cpu_placement"]) == {str(k) for k in TWO} and cal["cpu_topology"]  # bench.machine.topology
     assert cal["repetitions"] == TINY.min_repetitions  # the budget (0 s) cut the 10 planned
     for kind in ("cpu", "bandwidth"):
         for k in TWO:
@@ -147,6 +148,7 @@ def test_calibrate_command_prints_a_table_and_writes_json(tiny_plans, tmp_path, 
     assert main(["calibrate", "--cores", "1", "-o", str(tmp_path / "c.json")]) == 0
     out = capsys.readouterr().out
     assert "CPU ceiling" in out and "bandwidth ceiling" in out and "process (spawn)" in out
+    assert "Topology: " in out
     assert json.loads((tmp_path / "c.json").read_text())["cores"] == [1]
 
 

@@ -5,11 +5,14 @@ from bench.execute.matrix import (
     MatrixSpec,
     build_cases,
     default_cores,
+    default_task_count,
     default_workers,
+    machine_cores,
     parse_int_list,
     parse_sets,
     resolve_params,
 )
+from bench.machine.topology import synthetic
 from bench.model import BenchError
 
 pytestmark = pytest.mark.unit  # pure and fast: no processes (make test-fast)
@@ -39,6 +42,51 @@ def test_parse_int_list():
 @pytest.mark.parametrize("available,expected", [(1, [1]), (2, [1, 2]), (6, [1, 2, 4, 6]), (8, [1, 2, 4, 8])])
 def test_default_cores(available, expected):
     assert default_cores(available) == expected
+
+
+@pytest.mark.parametrize("available,physical,expected", [
+    (16, 8, [1, 2, 4, 8, 16]), (12, 6, [1, 2, 4, 6, 8, 12]), (6, 3, [1, 2, 3, 4, 6]),
+    (64, None, [1, 2, 4, 16, 32, 64]), (128, 64, [1, 2, 8, 16, 64, 128]), (96, 48, [1, 2, 8, 32, 48, 96])])
+def test_default_cores_keep_the_physical_cores_and_at_most_six_points(available, physical, expected):
+    assert default_cores(available, physical) == expected
+
+
+@pytest.mark.parametrize("cpus,smt,numa,expected", [
+    (2, False, 1, [1, 2]), (16, False, 1, [1, 2, 4, 8, 16]), (64, True, 1, [1, 2, 4, 16, 32, 64]),
+    (128, True, 2, [1, 2, 8, 16, 64, 128])])
+def test_machine_cores_of_a_planned_machine(cpus, smt, numa, expected):
+    assert machine_cores(synthetic(cpus, smt=smt, numa=numa)) == expected
+
+
+def _params(cases, workload, strategy="serial"):
+    return {dict(c.params)["n"] for c in cases if c.workload == workload and c.strategy == strategy}
+
+
+def test_cpu_bound_task_counts_grow_to_four_per_core_of_the_largest_core_count():
+    assert default_task_count(8, 2) == 8 and default_task_count(8, 16) == 64 and default_task_count(16, 2) == 16
+    spec = MatrixSpec(workloads=["sleep", "fib"], strategies=["serial", "threads"], cores=[1, 2, 16])
+    cases = build_cases(spec, WORKLOADS, USES_PROCESSES)
+    assert _params(cases, "fib") == {64}  # one task count for every core count of the run
+    assert {dict(c.params)["k"] for c in cases if c.workload == "fib"} == {25}  # each task's size unchanged
+    assert _params(cases, "sleep") == {8}  # I/O-latency work keeps its default
+    full = build_cases(MatrixSpec(workloads=["fib"], strategies=["serial"], cores=[1, 2], profile="full"),
+                       WORKLOADS, USES_PROCESSES)
+    assert _params(full, "fib") == {16}
+    asked = build_cases(MatrixSpec(workloads=["fib"], strategies=["serial"], cores=[16],
+                                   overrides={"fib": {"n": "3"}}), WORKLOADS, USES_PROCESSES)
+    assert _params(asked, "fib") == {3}  # --set wins
+    before = build_cases(MatrixSpec(workloads=["fib"], strategies=["serial"], cores=[16], tasks_per_core=0),
+                         WORKLOADS, USES_PROCESSES)
+    assert _params(before, "fib") == {8}  # a resumed file from before the rule keeps its task counts
+
+
+def test_a_resumed_config_without_the_rule_keeps_the_declared_task_counts():
+    from bench.execute.session import spec_from_config
+
+    config = {"workloads": ["fib"], "strategies": ["serial"], "cores": [1, 16], "workers": [], "modes": ["warm"],
+              "start_methods": [None], "overrides": {}, "profile": "quick"}
+    assert spec_from_config(config).tasks_per_core == 0
+    assert spec_from_config({**config, "tasks_per_core": 4}).tasks_per_core == 4
 
 
 def test_io_work_is_also_oversubscribed():

@@ -35,6 +35,7 @@ class FibWorkload(WorkloadBase):
     name = "fib"
     summary = "n tasks of naive recursive fib(k) in pure Python (cpu; holds the GIL)"
     bound = "cpu"
+    task_count_param = "n"  # grown with the run's largest core count (README, "Task counts")
     params = PARAMS
 
     @property

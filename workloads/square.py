@@ -29,6 +29,7 @@ class SquareWorkload(WorkloadBase):
     name = "square"
     summary = "n tiny tasks x*x (cpu, but measures per-task overhead: parallel should lose)"
     bound = "cpu"
+    task_count_param = "n"  # grown with the run's largest core count (README, "Task counts")
     params = PARAMS
 
     @property

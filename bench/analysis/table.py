@@ -24,7 +24,7 @@ from bench.measure.metadata import label_from_metadata
 from bench.model import CaseResult
 from bench.storage import ResultSet
 
-COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "start_method", "python",
+COLUMNS = ["workload", "params", "strategy", "cores", "cpu_placement", "workers", "mode", "start_method", "python",
            "n_values", "median_s", "mad_s", "ci_low_s", "ci_high_s", "speedup", "speedup_ci_low",
            "speedup_ci_high", "efficiency", "ideal_speedup", "bound", "ceiling", "ceiling_kind",
            "efficiency_vs_ceiling", "ceiling_note", "bound_check", "ok", "error", "n_pairs", "stop_reason",
@@ -84,6 +84,8 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
         "n_values": len(result.values), **_timing_columns(result.values),
         "n_pairs": len(result.reference) if result.paired else 0,
         "stop_reason": str(result.metadata.get("stop_reason", "")),
+        # cores, siblings, nodes, siblings+nodes (bench.machine.topology.placement); '' before it was recorded
+        "cpu_placement": str(result.metadata.get("cpu_placement", "")),
         "measured_at": ceiling.case_time(result),
         **_speedup_columns(result, serial), "ok": ok, "error": error,
         **{f"metric_{name}": value for name, value in sorted(result.metrics.items())},

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from bench.execute.matrix import default_cores, parse_int_list
+from bench.execute.matrix import machine_cores, parse_int_list
+from bench.machine import topology
 from bench.output_file import write_atomically
 
 
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("calibrate", help="measure the machine's CPU and bandwidth ceilings and spawn costs")
-    p.add_argument("--cores", help="comma-separated core counts (default: 1,2,4,... up to the affinity mask)")
+    p.add_argument("--cores", help="comma-separated core counts (default: the machine's, as bench run: 1,2,4,... "
+                   "up to the affinity mask, and the physical cores under SMT)")
     p.add_argument("--brief", action="store_true", help="the few-second variant that `bench run` uses")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", help="also write the calibration as JSON to this file")
@@ -36,10 +37,12 @@ def format_text(calibration: Mapping[str, Any]) -> str:
     lines = [f"Machine ceilings: throughput of k pinned copies / one copy, median of "
              f"{calibration['repetitions']} repetitions, 95 % CI, [min-max of repetitions]",
              f"{'cores':>5}  {'CPU ceiling (pure-Python loop)':<36}{'bandwidth ceiling (numpy triad)':<36}streamed"]
+    placed = calibration.get("cpu_placement", {})
     for k in calibration["cores"]:
         cpu, bw = summary.get("cpu", {}).get(str(k)), summary.get("bandwidth", {}).get(str(k))
         gbps = f"{bw['gbps']:.1f} GB/s" if bw and bw.get("gbps") else "-"
-        lines.append(f"{k:>5}  {_ceiling_cell(cpu):<36}{_ceiling_cell(bw):<36}{gbps}")
+        mark = f"  [{placed[str(k)]}]" if placed.get(str(k), "cores") != "cores" else ""
+        lines.append(f"{k:>5}  {_ceiling_cell(cpu):<36}{_ceiling_cell(bw):<36}{gbps:<10}{mark}".rstrip())
     lines.append("Spawn cost (start + join of one do-nothing worker): median, 95 % CI, [min-max], n")
     for name, s in summary.get("spawn", {}).items():
         label = name.replace("process_", "process (") + (")" if name.startswith("process_") else "")
@@ -52,6 +55,9 @@ def format_text(calibration: Mapping[str, Any]) -> str:
               f"{calibration['llc_source']}), {calibration['triad_passes']} passes",
               f"CPUs {','.join(map(str, calibration['cpus']))}; calibrated in {calibration['seconds']:g} s; "
               f"1-min load average {calibration['load_avg_1min']:g} at the start (other load lowers the ceilings)"]
+    if calibration.get("cpu_topology"):
+        lines.append(f"Topology: {calibration['cpu_topology']}; k cores take distinct physical cores first "
+                     "([siblings]: two threads of one core, [nodes]: more than one NUMA node)")
     return "\n".join(lines)
 
 
@@ -62,8 +68,7 @@ def write_json(calibration: Mapping[str, Any], path: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from bench.machine.calibrate import BRIEF, FULL, calibrate
 
-    available = len(os.sched_getaffinity(0))
-    cores = parse_int_list(args.cores, "--cores") if args.cores else default_cores(available)
+    cores = parse_int_list(args.cores, "--cores") if args.cores else machine_cores(topology.current())
     calibration = calibrate(cores, BRIEF if args.brief else FULL)
     if args.output:
         write_json(calibration, args.output)

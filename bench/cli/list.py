@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 from bench import registry
+from bench.execute.matrix import machine_cores, resolve_params
+from bench.machine import topology
+from bench.model import PROFILES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -47,6 +50,42 @@ def describe_strategies() -> list[dict[str, Any]]:
     return found
 
 
+def describe_machine(machine: topology.Topology) -> dict[str, Any]:
+    """The topology, the default core counts and the CPUs each gets, with its placement mark."""
+    cores = machine_cores(machine)
+    pinning = [{"cores": k, "cpus": list(machine.pin(k)), "placement": topology.placement(machine, machine.pin(k))}
+               for k in cores]
+    return {"topology": machine.to_dict(), "default_cores": cores, "pinning": pinning,
+            "default_task_counts": _task_counts(max(cores))}
+
+
+def _task_counts(max_cores: int) -> dict[str, dict[str, Any]]:
+    """Each cpu-bound workload's task count (both profiles) in a run up to ``max_cores`` (4 tasks per core)."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in registry.workload_names():
+        try:
+            workload = registry.get_workload(name)
+        except Exception:  # said in the workload list already
+            continue
+        param = getattr(workload, "task_count_param", None)
+        if param and workload.bound == "cpu":
+            found[f"{name}.{param}"] = {profile: dict(resolve_params(workload, profile, {}, max_cores))[param]
+                                        for profile in PROFILES}
+    return found
+
+
+def _machine_lines(machine: dict[str, Any]) -> list[str]:
+    lines = [f"Machine: {machine['topology']['summary']}", "  default --cores, and the CPUs each takes:"]
+    for pin in machine["pinning"]:
+        mark = "" if pin["placement"] == "cores" else f"  [{pin['placement']}]"
+        lines.append(f"    {pin['cores']:>4}: CPUs {topology.format_cpu_list(pin['cpus'])}{mark}")
+    counts = ", ".join(f"{name}={'/'.join(str(v) for v in by_profile.values())}"
+                       for name, by_profile in machine["default_task_counts"].items())
+    if counts:
+        lines.append(f"  default task counts up to {max(machine['default_cores'])} cores (quick/full): {counts}")
+    return lines
+
+
 def _text(workloads: list[dict[str, Any]], strategies: list[dict[str, Any]]) -> str:
     lines = ["Workloads (set parameters with --set WORKLOAD.PARAM=VALUE):"]
     for w in workloads:
@@ -68,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
     for module in args.workload_module:
         registry.import_workload_module(module)
     workloads, strategies = describe_workloads(), describe_strategies()
+    machine = describe_machine(topology.current())
     if args.format == "json":
-        print(json.dumps({"workloads": workloads, "strategies": strategies}, indent=2))
+        print(json.dumps({"workloads": workloads, "strategies": strategies, "machine": machine}, indent=2))
     else:
-        print(_text(workloads, strategies))
+        print("\n".join([_text(workloads, strategies), *_machine_lines(machine)]))
     return 0

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -29,6 +29,7 @@ from bench.execute.ab import (
 )
 from bench.execute.isolation import become_subreaper, descendant_pids, reap_descendants
 from bench.execute.runner import case_env
+from bench.machine import topology
 from bench.measure.core import TimingPlan, session_plans
 from bench.model import BenchError, Case, Workload
 
@@ -111,6 +112,9 @@ class ABRunner:
                          self.settings.references and not pair["A"].is_serial, keep=frozenset(existing))
         for label, case in pair.items():
             result = to_result(case, records[label], label, len(plans))
+            if result.ok:  # the table's cpu_placement, as bench run records it
+                placed = topology.placement(topology.current(), list(self.settings.cpus)[: case.cores])
+                result = replace(result, metadata={**result.metadata, "cpu_placement": placed})
             self.results[label].cases.append(result)
             if result.ok and case.is_serial and expected[label] is None:
                 self.results[label].expected[case.instance] = records[label].final.get("fingerprints", [])

@@ -12,7 +12,6 @@ the interleaving works is ``bench.execute.ab``; the loop is ``ABRunner``.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from bench.execute.session import (
     start_method_axis,
     workloads_of,
 )
+from bench.machine import topology
 from bench.measure.metadata import git_commit, machine_metadata
 from bench.model import BenchError, Case
 
@@ -81,7 +81,7 @@ def _side_matrix(request: ABRequest, label: str) -> tuple[MatrixSpec, dict[str, 
 
 
 def _side_metadata(side: Side) -> dict[str, Any]:
-    metadata = machine_metadata()
+    metadata = {**machine_metadata(), **topology.metadata(topology.current())}
     if side.python:
         metadata.update(probe_python(side.python))
     if side.pythonpath:
@@ -105,7 +105,7 @@ def _settings(request: ABRequest, spec: MatrixSpec) -> ABSettings:
     shared = request.shared
     return ABSettings(outputs=request.outputs, plan=PLANS[spec.profile], timeout=shared.timeout,
                       workload_modules=shared.workload_modules, strategy_modules=shared.strategy_modules,
-                      cpus=sorted(os.sched_getaffinity(0)), progress=shared.progress,
+                      cpus=topology.current().order, progress=shared.progress,
                       processes=request.processes, references=request.references)
 
 

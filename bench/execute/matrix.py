@@ -5,9 +5,15 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
+from bench.machine.topology import Topology
 from bench.model import MODES, BenchError, Case, Param, ParamValue, Workload
 
 _SET_PATTERN = re.compile(r"^([A-Za-z_][\w-]*)\.([A-Za-z_]\w*)=(.+)$")
+#: at most this many default core counts: every point costs a full set of cases
+MAX_CORE_POINTS = 6
+#: CPU-bound workloads get at least this many tasks per core at the run's largest core count by default,
+#: so the task count is not what caps the speed-up (the task-size bound stays the check)
+TASKS_PER_CORE = 4
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,9 @@ class MatrixSpec:
     pythons: Sequence[str | None] = (None,)
     overrides: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     profile: str = "quick"
+    #: a cpu-bound workload's default task count is at least this many per core of max(cores); 0: as declared
+    #: (a results file from before the rule, resumed, keeps the task counts it was measured with)
+    tasks_per_core: int = TASKS_PER_CORE
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -51,15 +60,33 @@ def parse_name_list(text: str) -> list[str]:
     return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
-def default_cores(available: int) -> list[int]:
-    """1, 2, 4, ... up to the CPUs available, plus that number itself."""
-    cores, n = [], 1
+def default_cores(available: int, physical: int | None = None, max_points: int = MAX_CORE_POINTS) -> list[int]:
+    """1, 2, 4, ... up to the CPUs available, that number itself, and ``physical`` (the physical cores where
+    SMT makes the CPUs more), at most ``max_points``: 1, 2, the physical cores and the CPUs are kept, and the
+    powers of two between are thinned evenly."""
+    powers, n = [], 1
     while n <= available:
-        cores.append(n)
+        powers.append(n)
         n *= 2
-    if cores[-1] != available:
-        cores.append(available)
-    return cores
+    keep = {1, min(2, available), available}
+    if physical and physical < available:
+        keep.add(physical)
+    between = [k for k in powers if k not in keep]
+    slots = max(0, max_points - len(keep))
+    if len(between) > slots:
+        step = (len(between) + 1) / (slots + 1)  # evenly spaced on the doublings, rounded half up
+        between = [between[int((i + 1) * step + 0.5) - 1] for i in range(slots)]
+    return sorted(keep | set(between))
+
+
+def machine_cores(topology: Topology) -> list[int]:
+    """The default core counts of a machine (this one's or ``topology.synthetic``'s)."""
+    return default_cores(len(topology.cpus), topology.physical_cores if topology.smt else None)
+
+
+def default_task_count(default: int, max_cores: int, per_core: int = TASKS_PER_CORE) -> int:
+    """A CPU-bound workload's default task count for a run whose largest core count is ``max_cores``."""
+    return max(default, per_core * max_cores)
 
 
 def default_workers(workload: Workload, cores: int) -> list[int]:
@@ -67,14 +94,18 @@ def default_workers(workload: Workload, cores: int) -> list[int]:
     return [cores, 2 * cores] if workload.bound == "io-latency" else [cores]
 
 
-def resolve_params(workload: Workload, profile: str,
-                   overrides: Mapping[str, str]) -> tuple[tuple[str, ParamValue], ...]:
+def resolve_params(workload: Workload, profile: str, overrides: Mapping[str, str], max_cores: int = 1,
+                   tasks_per_core: int = TASKS_PER_CORE) -> tuple[tuple[str, ParamValue], ...]:
+    """The workload's parameters: profile defaults, its task count grown for ``max_cores``, then --set."""
     by_name: dict[str, Param] = {p.name: p for p in workload.params}
     unknown = sorted(set(overrides) - set(by_name))
     if unknown:
         known = ", ".join(by_name) or "(none)"
         raise BenchError(f"workload {workload.name!r} has no parameter {unknown[0]!r}; known: {known}")
     values = {name: p.default(profile) for name, p in by_name.items()}
+    scaled = getattr(workload, "task_count_param", None)
+    if scaled in values and workload.bound == "cpu":
+        values[scaled] = default_task_count(int(values[scaled]), max_cores, tasks_per_core)
     for name, text in overrides.items():
         values[name] = by_name[name].parse(text)
     return tuple(sorted(values.items()))
@@ -97,7 +128,8 @@ def build_cases(spec: MatrixSpec, workloads: Mapping[str, Workload], uses_proces
 
 def _cases_for(spec: MatrixSpec, workload: Workload, cores: int, python: str | None,
                uses_processes: Mapping[str, bool]) -> list[Case]:
-    params = resolve_params(workload, spec.profile, spec.overrides.get(workload.name, {}))
+    params = resolve_params(workload, spec.profile, spec.overrides.get(workload.name, {}), max(spec.cores),
+                            spec.tasks_per_core)
     serial = Case(workload=workload.name, params=params, strategy="serial", cores=cores, workers=1, mode="warm",
                   python=python)
     cases = [serial]

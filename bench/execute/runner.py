@@ -27,6 +27,7 @@ from bench.execute.isolation import (
     run_launched,
     run_pinned,
 )
+from bench.machine import topology
 from bench.measure.core import TimingPlan, merge_answers, session_plans, settled_arms
 from bench.measure.threadlimits import SINGLE_THREAD
 from bench.model import Case, CaseResult, Workload
@@ -55,7 +56,8 @@ class RunSettings:
     scheduler: str | None = None
     #: False (bench run --no-thread-limits): no BLAS/OpenMP caps, to see what oversubscription costs
     thread_limits: bool = True
-    cpus: Sequence[int] = field(default_factory=lambda: sorted(os.sched_getaffinity(0)))
+    #: CPUs in pinning order: a case of k cores gets the first k (distinct physical cores first, see topology)
+    cpus: Sequence[int] = field(default_factory=lambda: topology.current().order)
     progress: bool = True
     #: fresh case processes per parallel case, its rounds shared among them (see session_plans)
     processes: int = 1
@@ -182,6 +184,8 @@ class Runner:
         # the whole case, from its launch to its exit: what the matrix really costs
         answer.setdefault("metadata", {})["case_process_s"] = round(outcome.seconds, 3)
         answer["metadata"]["case_started_by"] = outcome.started_by
+        # the mark of the table's cpu_placement column: did k cores need siblings or a second NUMA node?
+        answer["metadata"]["cpu_placement"] = topology.placement(topology.current(), cpus)
         if outcome.lingered:  # its answer is complete: taken, and the process that would not exit killed
             answer["metadata"]["case_exit"] = LINGERED_NOTE
         return answer

@@ -30,8 +30,9 @@ from typing import Any
 from bench import output_file, registry, storage
 from bench.execute import interrupts
 from bench.execute import pythons as interpreters
-from bench.execute.matrix import MatrixSpec, build_cases, default_cores, parse_sets
+from bench.execute.matrix import MatrixSpec, build_cases, machine_cores, parse_sets
 from bench.execute.runner import PLANS, PROCESSES, Runner, RunSettings
+from bench.machine import topology
 from bench.measure.metadata import machine_metadata
 from bench.model import MODES, PROFILES, BenchError, Case, Workload
 
@@ -126,7 +127,7 @@ def _choose(requested: Sequence[str] | None, defaults: list[str], lookup: Callab
 
 def _cores(requested: Sequence[int] | None, available: int) -> list[int]:
     if requested is None:
-        return default_cores(available)
+        return machine_cores(topology.current())
     if not requested:
         raise BenchError("--cores names nothing")
     cores = _positive(requested, "--cores")
@@ -248,7 +249,7 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
     return {"workloads": list(spec.workloads), "strategies": list(spec.strategies),
             "cores": list(spec.cores), "workers": list(spec.workers), "modes": list(spec.modes),
             "start_methods": list(spec.start_methods), "overrides": {k: dict(v) for k, v in spec.overrides.items()},
-            "profile": spec.profile, "timeout": request.timeout,
+            "profile": spec.profile, "timeout": request.timeout, "tasks_per_core": spec.tasks_per_core,
             "processes": processes_of(request, spec.profile),
             "workload_modules": list(request.workload_modules),
             "strategy_modules": list(request.strategy_modules),
@@ -263,7 +264,8 @@ def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
         return MatrixSpec(workloads=config["workloads"], strategies=config["strategies"], cores=config["cores"],
                           workers=config["workers"], modes=config["modes"],
                           start_methods=config["start_methods"], overrides=config["overrides"],
-                          pythons=config.get("pythons", [None]), profile=config["profile"])
+                          pythons=config.get("pythons", [None]), profile=config["profile"],
+                          tasks_per_core=int(config.get("tasks_per_core", 0)))  # 0: a file from before the rule
     except (KeyError, TypeError) as exc:
         raise BenchError(f"cannot resume: run configuration is incomplete ({exc})") from None
 
@@ -322,7 +324,8 @@ def _prepare(request: RunRequest) -> tuple[RunRequest, MatrixSpec, storage.Resul
     request = _with_task(request)
     import_plugins(request.workload_modules, request.strategy_modules)
     matrix = resolve_matrix(request)
-    results = storage.ResultSet(metadata=machine_metadata(), config=run_config(matrix, request),
+    machine = {**machine_metadata(), **topology.metadata(topology.current())}
+    results = storage.ResultSet(metadata=machine, config=run_config(matrix, request),
                                 skipped=matrix.skipped)
     return request, matrix.spec, results
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from bench.execute.killing import kill_group
-from bench.machine import ceiling
+from bench.machine import ceiling, topology
 from bench.measure.threadlimits import SINGLE_THREAD
 from bench.model import BenchError
 
@@ -227,9 +227,16 @@ def core_counts(requested: Sequence[int], cpus: Sequence[int]) -> list[int]:
     return ks
 
 
+def _placements(cpus: Sequence[int], ks: Sequence[int]) -> dict[str, Any]:
+    """What each k's CPUs shared (a ceiling on two threads of one core is low for that reason), and the machine."""
+    machine = topology.current()
+    return {"cpu_topology": machine.summary(),
+            "cpu_placement": {str(k): topology.placement(machine, cpus[:k]) for k in ks}}
+
+
 def calibrate(cores: Sequence[int], plan: CalibrationPlan = BRIEF, cpus: Sequence[int] | None = None) -> dict[str, Any]:
     """Measure and return the calibration dict stored as ``ResultSet.calibration``."""
-    cpus = sorted(os.sched_getaffinity(0)) if cpus is None else list(cpus)
+    cpus = list(topology.current().order) if cpus is None else list(cpus)
     ks = core_counts(cores, cpus)
     llc, source = last_level_cache(cpus[0])
     elements = triad_elements(llc)
@@ -242,7 +249,7 @@ def calibrate(cores: Sequence[int], plan: CalibrationPlan = BRIEF, cpus: Sequenc
         "cpus": cpus[: ks[-1]], "cores": ks, "warmups": 1,
         "target_seconds": plan.target_seconds, "llc_bytes": llc, "llc_source": source,
         "triad_array_bytes": elements * 8, "load_avg_1min": round(load, 2),
-        **measured, "spawn_raw": spawn,
+        **measured, "spawn_raw": spawn, **_placements(cpus, ks),
     }
     # bytes one copy streams per phase: multiply reads c, writes a; add reads a and b, writes a
     calibration["triad_bytes_per_copy"] = 5 * elements * 8 * measured["triad_passes"]

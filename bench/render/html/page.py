@@ -208,6 +208,12 @@ def _summary(results: ResultSet, rows: list[Record]) -> RunSummary:
     cpus = f"{meta.get('cpu_count', '?')} logical CPUs"
     if meta.get("cpu_affinity"):
         cpus += f" (affinity {meta['cpu_affinity']})"
+    if meta.get("cpu_topology"):  # bench.machine.topology: what "k cores" shared
+        cpus += f"; {meta['cpu_topology']}"
+    shared = sorted({(int(r["cores"]), str(r["cpu_placement"])) for r in rows
+                     if r.get("cpu_placement") not in (None, "", "cores")})
+    if shared:
+        cpus += "; " + ", ".join(f"{k} cores: {mark}" for k, mark in shared)
     return RunSummary(date=str(meta.get("date", "")), host=str(meta.get("hostname", "")),
                    cpu=str(meta.get("cpu_model", "")), cpus=cpus, python=python,
                    profile=str(results.config.get("profile", "")),
