@@ -23,10 +23,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from bench import function_workload, storage
+from bench import function_workload, output_file, storage
 from bench.model import MODES, PROFILES, BenchError
 
 __all__ = ["run", "load", "Results", "BenchError", "task_entry"]
+
+#: how the Python API says an existing file may be replaced
+FORCE_HINT = "pass force=True to overwrite it"
 
 
 # ------------------------------------------------------------ building the command (pure)
@@ -103,18 +106,21 @@ def run(task: Callable[[Any], Any], inputs: Sequence[Any], *, strategies: str | 
         cores: int | Sequence[int] | None = None, workers: int | Sequence[int] | None = None,
         modes: str | Sequence[str] = MODES, profile: str = "quick", name: str | None = None,
         bound: str = "cpu", timeout: float = 120.0, output: str | Path | None = None,
-        calibrate: bool = False, strategy_modules: Sequence[str] = ()) -> "Results":
+        calibrate: bool = False, strategy_modules: Sequence[str] = (), force: bool = False) -> "Results":
     """Measure ``task`` mapped over ``inputs`` with each strategy at each core count.
 
     Works for functions defined in ``__main__`` or a notebook cell (sent by
     value with cloudpickle).  ``strategies``/``cores``/``workers``/``modes``
     default as in ``bench run``; ``bound`` is one of ``bench.model.BOUNDS``;
     ``strategy_modules`` are importable modules of extra strategies (``STRATEGIES``).
-    Writes nothing unless ``output`` is given.  Raises BenchError with one line
+    Writes nothing unless ``output`` is given (checked before anything runs; an
+    existing file is only replaced with ``force=True``).  Raises BenchError with one line
     for bad input: a task that is not callable, inputs that are not a list, a
     task that cannot be sent to the case processes, results that cannot be compared.
     """
     workload = function_workload.FunctionWorkload(task, inputs, name, bound)
+    if output is not None:
+        output_file.claim(Path(output), force, "output", FORCE_HINT)
     with tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
         entry = function_workload.pickle_entry(workload, Path(scratch) / "task.pkl")
         path = Path(scratch) / "results.json"
@@ -124,7 +130,7 @@ def run(task: Callable[[Any], Any], inputs: Sequence[Any], *, strategies: str | 
         results = Results(storage.load(path))
     results.raise_if_incomparable()
     if output is not None:
-        results.save(output)
+        results.save(output, force=force)
     return results
 
 
@@ -180,12 +186,19 @@ class Results:
         rows, found, names = self._rows()
         return pd.DataFrame([_verdict_row(v) for v in verdicts(found, names, rows)], columns=VERDICT_COLUMNS)
 
-    def report(self, path: str | Path, base: "Results | None" = None) -> Path:
-        """Write the self-contained HTML report (as ``bench report``) to ``path``."""
+    def report(self, path: str | Path, base: "Results | None" = None, force: bool = False) -> Path:
+        """Write the self-contained HTML report (as ``bench report``) to ``path``.
+
+        As ``bench report``: an existing file is replaced only with ``force=True``,
+        a results file never, and a file a live run holds is refused.
+        """
         from bench.render.html import document, page
 
-        built = page.build(self.results, base.results if base else None, source=str(path))
-        return document.write(built, path)
+        path = Path(path)
+        output_file.claim(path, force, "report", FORCE_HINT, report=True)
+        with output_file.locked(path):
+            built = page.build(self.results, base.results if base else None, source=str(path))
+            return document.write(built, path)
 
     def compare(self, other: "Results", **options: Any) -> Any:
         """``bench compare SELF OTHER``: self is the base; options as ``bench.analysis.compare.CompareOptions``."""
@@ -197,10 +210,16 @@ class Results:
             raise BenchError(f"compare: {exc}") from None
         return compare(self.results, other.results, chosen)
 
-    def save(self, path: str | Path) -> Path:
-        """Write a pyperf-compatible results file (atomically)."""
-        storage.save(self.results, path)
-        return Path(path)
+    def save(self, path: str | Path, force: bool = False) -> Path:
+        """Write a pyperf-compatible results file (atomically), as ``bench run -o`` would.
+
+        An existing file is replaced only with ``force=True``; a file a live run holds is refused.
+        """
+        path = Path(path)
+        output_file.claim(path, force, "save", FORCE_HINT)
+        with output_file.locked(path):
+            storage.save(self.results, path)
+        return path
 
     def raise_if_incomparable(self) -> None:
         errors = [r.error for r in self.results.cases if r.case.is_serial]
