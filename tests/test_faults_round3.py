@@ -2,17 +2,22 @@
 hang on nothing, and never split or hide a workload."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
-from bench import api, output_file, storage
+from bench import api, function_workload, output_file, storage
 from bench.analysis.explain import explain
 from bench.cli import main
+from bench.execute import case_log, isolation, resume, scratch
+from bench.execute.session import RunRequest
 from bench.model import BenchError
 from bench.testing import make_result, make_results
 from examples import blend, fib, ocr, process_subclass, sleep
@@ -132,3 +137,191 @@ def test_a_task_module_starting_a_thread_on_import_does_not_hang_the_command(tmp
     assert done.returncode == 0, done.stderr
     assert "not waiting for 1 non-daemon thread(s) started by an imported module (forever)" in done.stderr
     assert storage.load(tmp_path / "r.json").cases
+
+
+# ---------------------------------------------------------------- item 7: --resume with another matrix or inputs
+
+CONFIG = {"workloads": ["fib"], "strategies": ["threads", "processes"], "cores": [1, 2], "workers": [],
+          "modes": ["warm"], "start_methods": [None], "overrides": {"fib": {"n": "20"}}, "profile": "quick",
+          "timeout": 120.0, "processes": 2, "workload_modules": []}
+
+
+@pytest.mark.parametrize("fields,named", [
+    ({"cores": (1,)}, "--cores 1 (the file's run: 1,2)"),
+    ({"strategies": ("threads",)}, "--strategies threads (the file's run: threads,processes)"),
+    ({"sets": ("fib.n=21",)}, "--set fib.n=21 (the file's run: fib.n=20)"),
+    ({"sets": ("fib.k=3",)}, "--set fib.k=3 (the file's run: not set)"),
+    ({"modes": ("cold",)}, "--modes cold (the file's run: warm)"),
+    ({"profile": "full"}, "--profile full (the file's run: quick)"),
+    ({"timeout": 5.0}, "--timeout 5.0 (the file's run: 120.0)"),
+])
+def test_a_resume_with_other_options_is_refused_naming_them(fields, named):
+    request = RunRequest(resume=Path("r.json"), **fields)
+    with pytest.raises(BenchError, match="cannot resume r.json: ") as refused:
+        resume.check(request, CONFIG, "r.json")
+    assert named in str(refused.value)
+
+
+def test_a_resume_with_the_same_or_no_options_goes_on():
+    resume.check(RunRequest(resume=Path("r.json")), CONFIG, "r.json")
+    resume.check(RunRequest(resume=Path("r.json"), cores=(2, 1), strategies=("processes", "threads"),
+                            sets=("fib.n=20",), modes=("warm",)), CONFIG, "r.json")
+
+
+def test_resume_refuses_other_options_and_changed_inputs_from_the_command_line(tmp_path, monkeypatch, capsys,
+                                                                               no_leaked_processes):
+    (tmp_path / "sq29.py").write_text("def f(x):\n    return int(x) ** 2\n")
+    (tmp_path / "in.txt").write_text("1\n2\n3\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    assert main(["run", "--task", "sq29:f", "--inputs", "in.txt", "--strategies", "threads", "--cores", "1",
+                 "--modes", "warm", "--no-progress", "-o", "r.json"]) == 0
+    capsys.readouterr()
+    assert main(["run", "--resume", "r.json", "--strategies", "processes", "--no-progress"]) == 2
+    assert "--strategies processes (the file's run: threads)" in capsys.readouterr().err
+    (tmp_path / "in.txt").write_text("1\n2\n4\n")
+    assert main(["run", "--resume", "r.json", "--no-progress"]) == 2
+    assert f"the inputs {tmp_path / 'in.txt'} changed since the run started" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- item 5: a chatty task fills the disk
+
+def test_a_case_log_keeps_its_head_and_tail_and_says_how_much_was_dropped(tmp_path):
+    log = tmp_path / "case.log"
+    body = b"".join(f"line {i:07d}\n".encode() for i in range(400_000))  # 5.2 MB
+    log.write_bytes(body)
+    case_log.trim(log)
+    if case_log._FALLOCATE is not None:  # the middle's disk blocks are freed while the case writes on
+        assert log.stat().st_blocks * 512 < 2 * (case_log.HEAD_BYTES + case_log.TAIL_BYTES)
+    dropped = case_log.finish(log)
+    kept = log.read_bytes()
+    assert dropped == len(body) - case_log.HEAD_BYTES - case_log.TAIL_BYTES
+    assert kept.startswith(body[:case_log.HEAD_BYTES]) and kept.endswith(body[-case_log.TAIL_BYTES:])
+    assert f"[bench: {dropped} bytes of this case's output dropped here".encode() in kept
+
+
+def test_a_chatty_case_process_leaves_a_capped_log(tmp_path, no_leaked_processes):
+    log = tmp_path / "case.log"
+    chatty = "import sys\nfor i in range(60):\n    sys.stdout.write(f'{i:06d}' + 'x' * 99_993 + '\\n')\nprint('last')"
+    outcome = isolation.run_pinned([sys.executable, "-c", chatty], [0], dict(os.environ), 60, str(log))
+    assert outcome.returncode == 0
+    text = log.read_text()
+    assert len(text) < case_log.HEAD_BYTES + case_log.TAIL_BYTES + 1000
+    assert text.startswith("000000") and text.rstrip().endswith("last")
+    assert "bytes of this case's output dropped" in text
+
+
+# ---------------------------------------------------------------- item 6: a killed caller
+
+def test_scratch_folders_of_dead_owners_are_swept_and_live_ones_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    mine, theirs, unowned = scratch.make(), scratch.make(), tmp_path / "bench-unowned"
+    (theirs / scratch.OWNER_FILE).write_text(f"{dead.pid} 12345.00")
+    unowned.mkdir()
+    assert scratch.sweep() == 1
+    assert mine.exists() and unowned.exists() and not theirs.exists()
+
+
+KILLED_CALLER = '''
+import time, bench
+def task(x):
+    time.sleep(0.5)
+    return x
+bench.run(task, [1, 2, 3, 4], strategies="threads", cores=[1], modes="warm")
+'''
+
+
+def test_the_child_run_dies_with_its_killed_caller_and_the_next_run_sweeps_its_scratch(tmp_path, no_leaked_processes):
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    caller = psutil.Popen([sys.executable, "-c", KILLED_CALLER], env=env)
+    deadline = time.monotonic() + 60
+    while not caller.children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [child] = caller.children()
+    time.sleep(1.0)  # measuring now
+    family = [child, *child.children(recursive=True)]  # the run, its launcher, its case and the case's workers
+    caller.kill()
+    caller.wait()
+    _, alive = psutil.wait_procs(family, timeout=20)
+    assert not [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    [left] = tmp_path.glob("bench-api-*")  # a killed caller cannot clean up: the next run does
+    assert scratch.sweep(tmp_path) == 1 and not left.exists()
+
+
+# ---------------------------------------------------------------- item 8: big input lists, Infinity
+
+def test_long_per_task_lists_are_stored_in_summary_form(tmp_path):
+    n = storage.TASK_DATA_CAP + 1
+    serial = make_result([1.0, 1.1], strategy="serial", cores=1, workers=1,
+                         metadata={**PY, "task_seconds": [0.001] * (n - 1) + [0.5]})
+    results = make_results([serial])
+    results.expected = {serial.case.instance: [f"{i:016x}" for i in range(n)]}
+    storage.save(results, tmp_path / "r.json")
+    assert (tmp_path / "r.json").stat().st_size < 20_000
+    [loaded] = storage.load(tmp_path / "r.json").cases
+    assert "task_seconds" not in loaded.metadata
+    assert loaded.metadata["task_seconds_summary"] == {"n": n, "total_s": pytest.approx(10.5), "max_s": 0.5,
+                                                       "median_s": 0.001}
+    results.complete = False  # a run that may still be resumed keeps every fingerprint
+    storage.save(results, tmp_path / "partial.json")
+    assert len(storage.load(tmp_path / "partial.json").expected[serial.case.instance]) == n
+
+
+@pytest.mark.parametrize("command", [["table"], ["explain"], ["fit"], ["compare", "{base}"], ["report"]])
+def test_infinity_in_a_stored_value_is_bad_input_naming_the_case(tmp_path, small_run_path, capsys, command):
+    data = json.loads(small_run_path.read_text())
+    data["benchmarks"][0]["runs"][0]["values"][0] = float("inf")
+    name = data["benchmarks"][0].get("metadata", {}).get("name")
+    bad = tmp_path / "inf.json"
+    bad.write_text(json.dumps(data))
+    argv = [part.format(base=small_run_path) for part in command]
+    argv = [argv[0], *argv[1:], str(bad)] + (["-o", str(tmp_path / "r.html")] if command == ["report"] else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "holds inf among its values" in err and (name is None or name in err)
+
+
+# ---------------------------------------------------------------- smaller items
+
+@pytest.mark.parametrize("options,message", [
+    ({"timeout": "abc"}, "timeout wants a finite number of seconds above 0, got 'abc'"),
+    ({"timeout": float("inf")}, "timeout wants a finite number of seconds above 0"),
+    ({"cores": [1.7]}, "cores wants whole numbers (an int or a list of ints), got [1.7]"),
+    ({"workers": "2"}, "workers wants whole numbers"),
+    ({"strategy_modules": 5}, "strategy_modules wants names, got 5"),
+])
+def test_api_arguments_are_checked_in_one_line(monkeypatch, options, message):
+    monkeypatch.setattr(api, "_run_child", lambda *a: pytest.fail("ran with a bad argument"))
+    with pytest.raises(BenchError) as refused:
+        api.run(abs, [1, 2], **options)
+    assert message in str(refused.value)
+
+
+def test_a_strategy_module_given_as_a_string_is_one_module_not_letters():
+    argv = api.run_argv("entry", "abs", Path("r.json"), strategy_modules="examples.process_subclass")
+    assert argv.count("--strategy-module") == 1 and "examples.process_subclass" in argv
+
+
+@pytest.mark.parametrize("kind,message", [
+    ("missing", "file not found: "), ("fifo", "is not a regular file"), ("device", "is not a regular file"),
+])
+def test_an_inputs_path_that_is_not_a_readable_file_is_one_line(tmp_path, kind, message):
+    path = tmp_path / ("inputs.csv" if kind == "missing" else "inputs.txt")
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    with pytest.raises(BenchError, match=message):
+        function_workload.read_inputs(str(path))
+
+
+def test_inputs_that_cannot_be_pickled_get_advice_about_inputs(tmp_path):
+    import threading
+
+    workload = function_workload.FunctionWorkload(abs, [threading.Lock()])
+    with pytest.raises(BenchError, match="make the inputs plain data") as refused:
+        function_workload.pickle_entry(workload, tmp_path / "task.pkl")
+    assert "define it at module level" not in str(refused.value)
