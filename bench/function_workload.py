@@ -269,7 +269,7 @@ def _checked_inputs_path(source: str) -> Path:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise BenchError(f"--inputs: file not found: {source!r} (or give MODULE:FUNCTION)") from None
+        raise BenchError(f"--inputs wants MODULE:NAME or an existing file, got {source!r} (file not found)") from None
     except OSError as exc:
         raise BenchError(f"--inputs: cannot read {source!r} ({exc.strerror or exc})") from None
     if not stat.S_ISREG(info.st_mode):

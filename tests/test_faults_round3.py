@@ -306,7 +306,7 @@ def test_a_strategy_module_given_as_a_string_is_one_module_not_letters():
 
 
 @pytest.mark.parametrize("kind,message", [
-    ("missing", "file not found: "), ("fifo", "is not a regular file"), ("device", "is not a regular file"),
+    ("missing", "file not found"), ("fifo", "is not a regular file"), ("device", "is not a regular file"),
 ])
 def test_an_inputs_path_that_is_not_a_readable_file_is_one_line(tmp_path, kind, message):
     path = tmp_path / ("inputs.csv" if kind == "missing" else "inputs.txt")
