@@ -41,7 +41,7 @@ test-deps:
 
 bench: setup
 	$(PY) -m bench run --profile $(PROFILE) --force -o results/latest.json
-	$(PY) -m bench report results/latest.json -o reports/latest.html
+	$(PY) -m bench report results/latest.json --force -o reports/latest.html
 	@echo "report: reports/latest.html"
 
 # lint and types run first: a clone that does not pass them fails before the slow tests

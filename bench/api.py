@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from bench import function_workload, storage
+from bench import function_workload, output_file, storage
+from bench.execute import isolation, scratch
 from bench.model import MODES, PROFILES, BenchError
 
 __all__ = ["run", "load", "Results", "BenchError", "task_entry"]
+
+#: how the Python API says an existing file may be replaced
+FORCE_HINT = "pass force=True to overwrite it"
 
 
 # ------------------------------------------------------------ building the command (pure)
@@ -37,30 +41,42 @@ def _names(value: str | Sequence[str] | None, what: str) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    if not all(isinstance(item, str) for item in value):
+    if not isinstance(value, Sequence) or not all(isinstance(item, str) for item in value):
         raise BenchError(f"{what} wants names, got {value!r}")
     return ",".join(value)
 
 
-def _numbers(value: int | Sequence[int] | None) -> str | None:
-    """[1, 2] or 2 -> '1,2' / '2'; the CLI checks them."""
+def _numbers(value: int | Sequence[int] | None, what: str) -> str | None:
+    """[1, 2] or 2 -> '1,2' / '2'; anything but whole numbers (1.7, '2', True) is refused, not rounded."""
     if value is None:
         return None
-    return str(value) if isinstance(value, int) else ",".join(str(int(item)) for item in value)
+    items = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence) or \
+            not all(isinstance(item, int) and not isinstance(item, bool) for item in items):
+        raise BenchError(f"{what} wants whole numbers (an int or a list of ints), got {value!r}")
+    return ",".join(str(item) for item in items)
+
+
+def _seconds(value: Any) -> str:
+    """timeout: a finite number of seconds above 0, as ``bench run --timeout``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise BenchError(f"timeout wants a finite number of seconds above 0, got {value!r}")
+    return str(float(value))
 
 
 def run_argv(entry: str, name: str, output: Path, *, strategies: Any = None, cores: Any = None,
              workers: Any = None, modes: Any = MODES, profile: str = "quick", timeout: float = 120.0,
-             calibrate: bool = False, strategy_modules: Sequence[str] = ()) -> list[str]:
+             calibrate: bool = False, strategy_modules: str | Sequence[str] = ()) -> list[str]:
     """The ``bench run`` arguments for one function workload."""
     if profile not in PROFILES:
         raise BenchError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
     argv = ["run", "--workload-module", entry, "--workloads", name, "-o", str(output), "--no-progress",
-            "--modes", _names(modes, "modes") or "", "--profile", profile, "--timeout", str(float(timeout))]
-    options = {"--strategies": _names(strategies, "strategies"), "--cores": _numbers(cores),
-               "--workers": _numbers(workers)}
+            "--modes", _names(modes, "modes") or "", "--profile", profile, "--timeout", _seconds(timeout)]
+    options = {"--strategies": _names(strategies, "strategies"), "--cores": _numbers(cores, "cores"),
+               "--workers": _numbers(workers, "workers")}
     argv += [item for option, value in options.items() if value is not None for item in (option, value)]
-    argv += [item for module in strategy_modules for item in ("--strategy-module", module)]
+    modules = (_names(strategy_modules, "strategy_modules") or "").split(",")  # "a.b" is one module, not letters
+    argv += [item for module in modules if module for item in ("--strategy-module", module)]
     return argv if calibrate else [*argv, "--no-calibrate"]
 
 
@@ -86,8 +102,14 @@ def _child_env(scratch: str) -> dict[str, str]:
 
 
 def _run_child(argv: list[str], scratch: str) -> None:
-    """``python -m bench ARGV`` in a child; its one-line error becomes a BenchError here."""
+    """``python -m bench ARGV`` in a child; its one-line error becomes a BenchError here.
+
+    The child gets SIGTERM when its caller dies (a killed script or notebook
+    kernel): it stops measuring and kills its cases instead of running on alone.
+    """
+    caller = os.getpid()
     process = subprocess.Popen([sys.executable, "-m", "bench", *argv], env=_child_env(scratch),
+                               preexec_fn=lambda: isolation.die_with_parent(caller, signal.SIGTERM),
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _, err = process.communicate()
@@ -103,28 +125,35 @@ def run(task: Callable[[Any], Any], inputs: Sequence[Any], *, strategies: str | 
         cores: int | Sequence[int] | None = None, workers: int | Sequence[int] | None = None,
         modes: str | Sequence[str] = MODES, profile: str = "quick", name: str | None = None,
         bound: str = "cpu", timeout: float = 120.0, output: str | Path | None = None,
-        calibrate: bool = False, strategy_modules: Sequence[str] = ()) -> "Results":
+        calibrate: bool = False, strategy_modules: str | Sequence[str] = (), force: bool = False) -> "Results":
     """Measure ``task`` mapped over ``inputs`` with each strategy at each core count.
 
     Works for functions defined in ``__main__`` or a notebook cell (sent by
     value with cloudpickle).  ``strategies``/``cores``/``workers``/``modes``
     default as in ``bench run``; ``bound`` is one of ``bench.model.BOUNDS``;
     ``strategy_modules`` are importable modules of extra strategies (``STRATEGIES``).
-    Writes nothing unless ``output`` is given.  Raises BenchError with one line
+    Writes nothing unless ``output`` is given (checked before anything runs; an
+    existing file is only replaced with ``force=True``).  Raises BenchError with one line
     for bad input: a task that is not callable, inputs that are not a list, a
     task that cannot be sent to the case processes, results that cannot be compared.
     """
     workload = function_workload.FunctionWorkload(task, inputs, name, bound)
-    with tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
-        entry = function_workload.pickle_entry(workload, Path(scratch) / "task.pkl")
-        path = Path(scratch) / "results.json"
+    if output is not None:
+        output_file.claim(Path(output), force, "output", FORCE_HINT)
+    scratch.sweep()  # the scratch folders of runs whose caller was killed
+    folder = scratch.make("bench-api-")
+    try:
+        entry = function_workload.pickle_entry(workload, folder / "task.pkl")
+        path = folder / "results.json"
         _run_child(run_argv(entry, workload.name, path, strategies=strategies, cores=cores, workers=workers,
                             modes=modes, profile=profile, timeout=timeout, calibrate=calibrate,
-                            strategy_modules=strategy_modules), scratch)
+                            strategy_modules=strategy_modules), str(folder))
         results = Results(storage.load(path))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     results.raise_if_incomparable()
     if output is not None:
-        results.save(output)
+        results.save(output, force=force)
     return results
 
 
@@ -145,8 +174,10 @@ def task_entry(task: str | None, inputs: str | None, name: str | None, bound: st
     workload = function_workload.FunctionWorkload(function_workload.resolve_reference(task, "--task"),
                                                   function_workload.read_inputs(inputs), name, bound or "cpu")
     workload.task  # noqa: B018  # read for its check: refuses now a task that cannot reach the case processes
-    source = str(Path(inputs).resolve()) if function_workload.is_inputs_file(inputs) else inputs
-    return function_workload.reference_entry(task, source, name, workload.bound), workload.name
+    digest = function_workload.inputs_digest(workload.inputs)
+    entry = function_workload.reference_entry(task, function_workload.inputs_source(inputs), name, workload.bound,
+                                              digest)
+    return entry, workload.name
 
 
 # ------------------------------------------------------------ results
@@ -180,12 +211,19 @@ class Results:
         rows, found, names = self._rows()
         return pd.DataFrame([_verdict_row(v) for v in verdicts(found, names, rows)], columns=VERDICT_COLUMNS)
 
-    def report(self, path: str | Path, base: "Results | None" = None) -> Path:
-        """Write the self-contained HTML report (as ``bench report``) to ``path``."""
+    def report(self, path: str | Path, base: "Results | None" = None, force: bool = False) -> Path:
+        """Write the self-contained HTML report (as ``bench report``) to ``path``.
+
+        As ``bench report``: an existing file is replaced only with ``force=True``,
+        a results file never, and a file a live run holds is refused.
+        """
         from bench.render.html import document, page
 
-        built = page.build(self.results, base.results if base else None, source=str(path))
-        return document.write(built, path)
+        path = Path(path)
+        output_file.claim(path, force, "report", FORCE_HINT, report=True)
+        with output_file.locked(path):
+            built = page.build(self.results, base.results if base else None, source=str(path))
+            return document.write(built, path)
 
     def compare(self, other: "Results", **options: Any) -> Any:
         """``bench compare SELF OTHER``: self is the base; options as ``bench.analysis.compare.CompareOptions``."""
@@ -197,10 +235,16 @@ class Results:
             raise BenchError(f"compare: {exc}") from None
         return compare(self.results, other.results, chosen)
 
-    def save(self, path: str | Path) -> Path:
-        """Write a pyperf-compatible results file (atomically)."""
-        storage.save(self.results, path)
-        return Path(path)
+    def save(self, path: str | Path, force: bool = False) -> Path:
+        """Write a pyperf-compatible results file (atomically), as ``bench run -o`` would.
+
+        An existing file is replaced only with ``force=True``; a file a live run holds is refused.
+        """
+        path = Path(path)
+        output_file.claim(path, force, "save", FORCE_HINT)
+        with output_file.locked(path):
+            storage.save(self.results, path)
+        return path
 
     def raise_if_incomparable(self) -> None:
         errors = [r.error for r in self.results.cases if r.case.is_serial]

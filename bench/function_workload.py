@@ -23,6 +23,7 @@ import json
 import os
 import pickle
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -80,14 +81,22 @@ def _cloudpickle() -> Any:
     return cloudpickle
 
 
+#: what to do when cloudpickle cannot send it, by what it is
+_PICKLE_ADVICE = {
+    "task": "define it at module level in an importable module, or make it capture only picklable values",
+    "inputs": "make the inputs plain data (numbers, strings, paths, lists, arrays), not locks, open files, "
+              "generators or connections; or return them from a function and pass --inputs MODULE:FUNCTION",
+}
+
+
 def _dumps_by_value(obj: Any, what: str) -> bytes:
     """cloudpickle bytes, or a BenchError that says what to do instead."""
     try:
         return _cloudpickle().dumps(obj)
     except Exception as exc:  # pickling errors come in many types (TypeError, PicklingError, ...)
         raise BenchError(f"cannot send the {what} to the case processes, even by value with cloudpickle "
-                         f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); define it at "
-                         "module level in an importable module, or make it capture only picklable values") from None
+                         f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                         f"{_PICKLE_ADVICE.get(what, _PICKLE_ADVICE['task'])}") from None
 
 
 def _restore(payload: bytes) -> "ByValue":
@@ -176,9 +185,28 @@ def pickle_entry(workload: FunctionWorkload, path: Path) -> str:
     return ENTRY_PREFIX + json.dumps({"pickle": str(path)})
 
 
-def reference_entry(task: str, inputs: str, name: str | None, bound: str) -> str:
-    """An entry that imports the task and its inputs again by name (or reads an inputs file)."""
-    return ENTRY_PREFIX + json.dumps({"task": task, "inputs": inputs, "name": name, "bound": bound})
+def reference_entry(task: str, inputs: str, name: str | None, bound: str, digest: str | None = None) -> str:
+    """An entry that imports the task and its inputs again by name (or reads an inputs file).
+
+    ``digest`` (``inputs_digest``) lets ``--resume`` see that the inputs changed since.
+    """
+    spec = {"task": task, "inputs": inputs, "name": name, "bound": bound}
+    return ENTRY_PREFIX + json.dumps({**spec, "inputs_digest": digest} if digest else spec)
+
+
+def inputs_digest(inputs: Sequence[Any]) -> str | None:
+    """A fingerprint of the inputs (None when they cannot be pickled: then nothing is checked)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(pickle.dumps(list(inputs), protocol=4)).hexdigest()[:32]
+    except Exception:  # unpicklable inputs travel by reference; nothing to fingerprint
+        return None
+
+
+def inputs_source(inputs: str) -> str:
+    """--inputs as stored: a file by its absolute path (a resume may start elsewhere), else MODULE:NAME."""
+    return str(Path(inputs).resolve()) if is_inputs_file(inputs) else inputs
 
 
 def is_entry(module_name: str) -> bool:
@@ -226,8 +254,31 @@ def resolve_reference(reference: str, option: str) -> Any:
         raise BenchError(f"{option}: module {module_name!r} has no {attr!r}") from None
 
 
+#: an inputs file larger than this is refused (a text file linked to /dev/zero, a stray dump)
+MAX_INPUTS_FILE_BYTES = 2 * 1024 ** 3
+
+
 def is_inputs_file(text: str) -> bool:
-    return text.endswith((".json", ".txt")) or os.path.isfile(text)
+    """A path, not ``MODULE:NAME``: a reference always has a colon, and a name that exists is a file."""
+    return ":" not in text or text.endswith((".json", ".txt")) or os.path.exists(text)
+
+
+def _checked_inputs_path(source: str) -> Path:
+    """The inputs file, or one line: missing, not a regular file (a FIFO would hang, a device never end), too big."""
+    path = Path(source)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise BenchError(f"--inputs wants MODULE:NAME or an existing file, got {source!r} (file not found)") from None
+    except OSError as exc:
+        raise BenchError(f"--inputs: cannot read {source!r} ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BenchError(f"--inputs: {source!r} is not a regular file (a FIFO, device or folder); "
+                         "give a JSON or text file")
+    if info.st_size > MAX_INPUTS_FILE_BYTES:
+        raise BenchError(f"--inputs: {source!r} is {info.st_size} bytes, more than the "
+                         f"{MAX_INPUTS_FILE_BYTES} an inputs file may hold")
+    return path
 
 
 def read_inputs(source: str) -> list[Any]:
@@ -235,7 +286,7 @@ def read_inputs(source: str) -> list[Any]:
     if not is_inputs_file(source):
         make = resolve_reference(source, "--inputs")
         return check_inputs(make() if callable(make) else make)
-    path = Path(source)
+    path = _checked_inputs_path(source)
     try:
         text = path.read_text()
     except OSError as exc:

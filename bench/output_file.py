@@ -140,3 +140,30 @@ def refuse_overwrite(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise BenchError(f"{path} already exists; pass --force to overwrite it, "
                          f"or --resume {path} to continue it")
+
+
+def holds_results(path: Path) -> bool:
+    """True when ``path`` is an existing file that starts as JSON: a results file, never a report's place."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{")
+
+
+def claim(path: Path, force: bool, option: str = "-o", force_hint: str = "pass --force to overwrite it",
+          report: bool = False) -> None:
+    """The one rule for every file bench writes, checked before any work is done.
+
+    Writable (``check_writable``); an existing file only replaced when told to
+    (``force_hint`` says how: ``--force`` or ``force=True``); a report never
+    replaces a results file, even when forced (the measurements would be lost
+    for a page that can always be rendered again).
+    """
+    check_writable(path, option)
+    if report and holds_results(path):
+        raise BenchError(f"{option} {path} holds results (JSON); a report never replaces them: "
+                         "give an .html path")
+    if path.exists() and not force:
+        raise BenchError(f"{option} {path} already exists; {force_hint}")

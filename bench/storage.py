@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from bench.model import BenchError, Case, CaseResult
 from bench.output_file import write_atomically
@@ -89,12 +90,45 @@ def _clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+#: per-task lists longer than this (a task's seconds, the serial results' fingerprints) are stored in
+#: summary form: 2 M inputs made an 82 MB file of them
+TASK_DATA_CAP = 10_000
+
+
+def _task_seconds_summary(times: list[Any]) -> dict[str, Any]:
+    """What a long ``task_seconds`` list is stored as: enough to say how big and how uneven the tasks were."""
+    ordered = sorted(float(t) for t in times)
+    return {"n": len(ordered), "total_s": sum(ordered), "max_s": ordered[-1], "median_s": ordered[len(ordered) // 2]}
+
+
+def _stored_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The case metadata as stored: a long ``task_seconds`` list becomes ``task_seconds_summary``."""
+    times = metadata.get("task_seconds")
+    if not isinstance(times, list) or len(times) <= TASK_DATA_CAP:
+        return dict(metadata)
+    kept = {key: value for key, value in metadata.items() if key != "task_seconds"}
+    return {**kept, "task_seconds_summary": _task_seconds_summary(times)}
+
+
+def _stored_expected(results: ResultSet) -> dict[str, Any]:
+    """Serial fingerprints; once the run is complete (no resume needs them), long lists as count + digest."""
+    if not results.complete:
+        return results.expected
+    import hashlib
+
+    def one(prints: Any) -> Any:
+        if not isinstance(prints, list) or len(prints) <= TASK_DATA_CAP:
+            return prints
+        return {"n": len(prints), "digest": hashlib.sha256("".join(map(str, prints)).encode()).hexdigest()}
+    return {instance: one(prints) for instance, prints in results.expected.items()}
+
+
 def _case_record(result: CaseResult) -> dict[str, Any]:
     case = result.case
     return {
         "key": case.key, **case.to_dict(),
         "ok": result.ok, "error": result.error, "metrics": dict(result.metrics),
-        "metadata": dict(result.metadata), "has_values": bool(result.values),
+        "metadata": _stored_metadata(result.metadata), "has_values": bool(result.values),
         "has_reference": bool(result.reference),
     }
 
@@ -178,7 +212,7 @@ def to_json(results: ResultSet) -> dict[str, Any]:
         "metadata": results.metadata, "config": results.config,
         "cases": [_case_record(r) for r in results.cases],
         "skipped": results.skipped, "calibration": results.calibration,
-        "expected": results.expected,
+        "expected": _stored_expected(results),
     }
     return data
 
@@ -269,12 +303,22 @@ def _case_from_record(path: Path, record: Any, values: dict[str, Any]) -> CaseRe
         reference, reference_warmups = values.get(record["key"] + REFERENCE_SUFFIX, ((), ()))
         if record.get("has_reference") and not reference:
             raise ValueError(f"reference values of {record['key']!r} are missing")
+        _check_finite(path, record["key"], measured, warmups, reference, reference_warmups,
+                      tuple(v for v in dict(record.get("metrics", {})).values() if isinstance(v, float)))
         return CaseResult(case=case, values=measured, warmups=warmups, ok=bool(record["ok"]),
                           error=str(record.get("error", "")), metrics=dict(record.get("metrics", {})),
                           metadata=dict(record.get("metadata", {})), reference=reference,
                           reference_warmups=reference_warmups)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(path, f"malformed case record: {type(exc).__name__}: {str(exc)[:80]}") from None
+
+
+def _check_finite(path: Path, key: str, *series: tuple[float, ...]) -> None:
+    """A stored time or metric of Infinity would break every statistic later: refuse it here, naming the case."""
+    for values in series:
+        bad = next((v for v in values if math.isinf(v)), None)
+        if bad is not None:
+            raise _fail(path, f"case {key} holds {bad} among its values or metrics (not a time); measure it again")
 
 
 def load(path: str | Path) -> ResultSet:

@@ -4,9 +4,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import bench
+from bench.execute.matrix import parse_int_list
+from bench.output_file import claim
 
 
 def env_number(name: str, default: float) -> float:
@@ -26,20 +29,66 @@ def naive_line(serial_s: float, parallel_s: float, how: str) -> str:
             f"-> claims x{serial_s / parallel_s:.2f}")
 
 
+def positive_int(text: str) -> int:
+    """An example's size (--k, --size, --pages): a whole number above 0, or one line from argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"wants a whole number above 0, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """--scale: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"wants a finite number above 0, got {text!r}")
+    return value
+
+
+def core_counts(text: str) -> list[int]:
+    """--cores: checked before the naive timing, against the CPUs this process may use."""
+    try:
+        counts = parse_int_list(text, "--cores")
+    except bench.BenchError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    available = len(os.sched_getaffinity(0))
+    if max(counts) > available:
+        raise argparse.ArgumentTypeError(f"at most {available} cores are available here, got {text!r}")
+    return counts
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     """The options every example takes (tiny defaults: seconds, on 2 cores)."""
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--cores", default="1,2", help="core counts (default 1,2)")
+    p.add_argument("--cores", type=core_counts, default="1,2", help="core counts (default 1,2)")
     p.add_argument("--output", help="also save the results file here")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
     return p
+
+
+def parse(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """The arguments, with --output checked now: a bad path fails before any timing, as one line."""
+    args = p.parse_args(argv)
+    if args.output:
+        try:
+            claim(Path(args.output), args.force, "--output")
+        except bench.BenchError as exc:
+            p.error(str(exc))
+    return args
 
 
 def measure(task: Callable[[Any], Any], inputs: Sequence[Any], args: argparse.Namespace,
             **options: Any) -> bench.Results:
     """The harness's answer, printed as its verdict table."""
-    cores = [int(c) for c in args.cores.split(",")]
     # calibrate: a few seconds that say what this machine gives at each core count right now
-    results = bench.run(task, inputs, cores=cores, output=args.output, calibrate=True, **options)
+    results = bench.run(task, inputs, cores=args.cores, output=args.output, force=args.force, calibrate=True,
+                        **options)
     columns = ["strategy", "cores", "workers", "mode", "median_s", "speedup", "speedup_ci_low",
                "speedup_ci_high", "ok"]
     print(results.table()[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from examples._common import env_number, measure, naive_line, parser, timed
+from examples._common import env_number, measure, naive_line, parse, parser, positive_int, timed
 from workloads.addweighted import blend, make_pair
 
 IMAGES = 14
@@ -55,8 +55,8 @@ def naive(paths: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=768, help="image side in pixels")
-    args = p.parse_args(argv)
+    p.add_argument("--size", type=positive_int, default=768, help="image side in pixels")
+    args = parse(p, argv)
     paths = make_inputs(args.size)
     print(naive(paths))
     measure(blend_file, paths, args, strategies="joblib,threads", modes="cold,warm", bound="memory")

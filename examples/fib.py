@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from multiprocessing import Pool
 
-from examples._common import env_number, measure, naive_line, parser, timed
+from examples._common import env_number, measure, naive_line, parse, parser, positive_int, timed
 
 
 def fib(n: int) -> int:
@@ -35,8 +35,8 @@ def naive(inputs: list[int]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--k", type=int, default=29, help="inputs are range(0, k)")
-    args = p.parse_args(argv)
+    p.add_argument("--k", type=positive_int, default=29, help="inputs are range(0, k)")
+    args = parse(p, argv)
     inputs = make_inputs(args.k)
     print(naive(inputs))
     print(f"task sizes: the largest task is {largest_share(args.k):.0%} of the work, "

@@ -14,7 +14,7 @@ import tempfile
 from multiprocessing import Pool
 from pathlib import Path
 
-from examples._common import env_number, measure, naive_line, parser, timed
+from examples._common import env_number, measure, naive_line, parse, parser, positive_int, timed
 from workloads.ocr import import_pytesseract, page_truth, render_page
 
 LINES, WORDS, FONT_SIZE = 4, 6, 24
@@ -61,8 +61,8 @@ def naive(paths: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--pages", type=int, default=4, help="how many pages (the seed: a folder of scans)")
-    args = p.parse_args(argv)
+    p.add_argument("--pages", type=positive_int, default=4, help="how many pages (the seed: a folder of scans)")
+    args = parse(p, argv)
     paths = make_inputs(args.pages)
     print(naive(paths))
     measure(ocr, paths, args, strategies="pool-async,threads", modes="warm", bound="external-process")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 from typing import Any, Callable, Sequence
 
-from examples._common import measure, naive_line, parser, timed
+from examples._common import measure, naive_line, parse, parser, positive_int, timed
 from examples.fib import fib, make_inputs
 
 
@@ -70,8 +70,8 @@ def naive(inputs: list[int]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--k", type=int, default=29, help="fib over range(0, k)")
-    args = p.parse_args(argv)
+    p.add_argument("--k", type=positive_int, default=29, help="fib over range(0, k)")
+    args = parse(p, argv)
     inputs = make_inputs(args.k)
     print(naive(inputs))
     measure(fib, inputs, args, strategies="process-subclass,pool-map", modes="cold",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from multiprocessing import Pool
 
-from examples._common import env_number, measure, naive_line, parser, timed
+from examples._common import env_number, measure, naive_line, parse, parser, positive_float, timed
 
 TASKS, SECONDS = 10, 1.0
 
@@ -35,8 +35,8 @@ def naive(inputs: list[float]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--scale", type=float, default=0.02, help="task length in seconds (the seed: 1.0)")
-    args = p.parse_args(argv)
+    p.add_argument("--scale", type=positive_float, default=0.02, help="task length in seconds (the seed: 1.0)")
+    args = parse(p, argv)
     inputs = make_inputs(args.scale)
     print(naive(inputs))
     measure(sleep_task, inputs, args, strategies="threads,pool-map", modes="warm", bound="io-latency")

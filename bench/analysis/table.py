@@ -70,7 +70,22 @@ def speedup_estimate(result: CaseResult, serial: CaseResult) -> tuple[float, flo
     return stats.speedup(serial.values, result.values), low, high
 
 
-def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
+def python_labels(results: ResultSet) -> dict[str, str]:
+    """Per ``Case.instance``, the interpreter label its cases recorded.
+
+    A failed case has no metadata; without its instance's label it would form a
+    second workload instance (the verdict would list the workload twice).
+    """
+    found: dict[str, str] = {}
+    for result in results.cases:
+        label = label_from_metadata(result.metadata)
+        if label:
+            found.setdefault(result.case.instance, label)
+    return found
+
+
+def row(result: CaseResult, serial: CaseResult | None, python: str = "") -> dict[str, Any]:
+    """One case's columns; ``python`` is its instance's interpreter label (see ``python_labels``)."""
     case = result.case
     ok = result.ok and (serial is not None or case.is_serial)
     error = result.error or ("" if ok else "no serial baseline")
@@ -80,7 +95,7 @@ def row(result: CaseResult, serial: CaseResult | None) -> dict[str, Any]:
         # effective values from the case process: a None start method is the
         # platform default (recorded there), and python is "3.12.1 (GIL enabled)"
         "start_method": case.start_method or str(result.metadata.get("start_method", "")),
-        "python": label_from_metadata(result.metadata) or case.python or "",
+        "python": label_from_metadata(result.metadata) or python or case.python or "",
         "n_values": len(result.values), **_timing_columns(result.values),
         "n_pairs": len(result.reference) if result.paired else 0,
         "stop_reason": str(result.metadata.get("stop_reason", "")),
@@ -105,10 +120,11 @@ def tidy(results: ResultSet) -> pd.DataFrame:
     serials = baselines(results)
     warm = warm_twins(results)
     found = ceiling.readings(results.calibration)  # once: bootstraps are not free
+    pythons = python_labels(results)
     rows = []
     for result in results.cases:
         serial = serials.get(result.case.baseline_key)
-        base = row(result, serial)
+        base = row(result, serial, pythons.get(result.case.instance, ""))
         rows.append({**base, **ceiling.columns(result, serial, base["speedup"], found),
                      **accounting.columns(result, serial, warm.get(result.case.key))})
     frame = pd.DataFrame(rows)

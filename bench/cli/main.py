@@ -8,9 +8,11 @@ read-only or full disk, standard output on a full device).
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import os
 import sys
+import threading
 from types import ModuleType
 from typing import NoReturn, Sequence
 
@@ -63,7 +65,39 @@ def _drop_stdout() -> None:
         pass
 
 
+def stray_threads() -> list[threading.Thread]:
+    """Non-daemon threads still running besides the main one: an imported task module started them."""
+    return [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+
+
+def leave(code: int) -> int:
+    """Return ``code``, or exit with it now when a thread would keep the process alive.
+
+    ``--task``, ``--inputs`` and ``--workload-module`` import the user's modules in
+    this process to check them; one that starts a non-daemon thread on import would
+    make the normal exit wait for it forever (and ``bench.run``, whose child this
+    is, never return).  The case processes already exit past such threads; so does
+    this one: what a normal exit runs (atexit handlers, flushing), then ``os._exit``.
+    """
+    stray = stray_threads()
+    if not stray:
+        return code
+    names = ", ".join(sorted(t.name for t in stray))
+    print(f"bench: not waiting for {len(stray)} non-daemon thread(s) started by an imported module ({names})",
+          file=sys.stderr)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``bench`` command; as the process's own entry (no ``argv``), it exits past stray threads."""
+    code = _dispatch(argv)
+    return leave(code) if argv is None else code
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         code = int(args.func(args))

@@ -18,6 +18,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("base", metavar="BASE.json", nargs="?", help="optional base results to compare against")
     parser.add_argument("-o", "--output", metavar="REPORT.html",
                         help="where to write the page (default: reports/<RESULTS name>.html)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing page")
     parser.set_defaults(func=run)
 
 
@@ -29,11 +30,12 @@ def run(args: argparse.Namespace) -> int:
     from bench.render.html import document, page  # matplotlib and pandas are slow to import
 
     path = output_path(args)
-    output_file.check_writable(path)  # before the slow part, and as one line
-    results = storage.load(args.results)
-    base = storage.load(args.base) if args.base else None
-    report = page.build(results, base, source=args.results, base_source=args.base)
-    path = document.write(report, path)
+    output_file.claim(path, args.force, report=True)  # before the slow part, and as one line
+    with output_file.locked(path):  # a live run's results file is refused, as a second run is
+        results = storage.load(args.results)
+        base = storage.load(args.base) if args.base else None
+        report = page.build(results, base, source=args.results, base_source=args.base)
+        path = document.write(report, path)
     for note in report.notes:
         print(f"report: kept short: {note}", file=sys.stderr)
     print(f"report: {path}", file=sys.stderr)

@@ -102,8 +102,8 @@ def matrix_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def request_from_args(args: argparse.Namespace) -> session.RunRequest:
-    """The Namespace as a typed request; a --resume run ignores the matrix options, as it always did."""
-    matrix = {} if args.resume else matrix_fields(args)
+    """The Namespace as a typed request; beside --resume the matrix options must match the file's run."""
+    matrix = matrix_fields(args)
     return session.RunRequest(
         **matrix, pythons=_names(args.python), scheduler=args.scheduler, thread_limits=not args.no_thread_limits,
         output=Path(args.output) if args.output else session.default_output(), timeout=args.timeout,

@@ -27,7 +27,7 @@ from typing import AbstractSet, Any, Callable, Sequence
 
 import psutil
 
-from bench.execute import interrupts
+from bench.execute import case_log, interrupts
 from bench.execute.killing import kill_group
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -61,12 +61,12 @@ def become_subreaper() -> bool:
     return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """In a child: be killed when the process that started it dies, even by SIGKILL (Linux only).
+def die_with_parent(parent_pid: int, signum: int = signal.SIGKILL) -> None:
+    """In a child: get ``signum`` when the process that started it dies, even by SIGKILL (Linux only).
 
     If the parent is already gone (it died between fork and here), exit now.
     """
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_PDEATHSIG, signum)
     if os.getppid() != parent_pid:
         os._exit(70)
 
@@ -106,7 +106,8 @@ def reap_descendants(keep: AbstractSet[int] = frozenset(), timeout: float = 5.0)
 Waiter = Callable[[int, float | None], "int | None"]
 
 
-def _wait_or_answer(pid: int, wait: Waiter, timeout: float, answered: Callable[[], bool]) -> tuple[int | None, bool]:
+def _wait_or_answer(pid: int, wait: Waiter, timeout: float, answered: Callable[[], bool],
+                    log_path: str | None = None) -> tuple[int | None, bool]:
     """(exit code, lingered): the exit code, or None when it timed out or lingered after its answer.
 
     Waits in short slices so a complete answer is noticed; a process that has
@@ -125,15 +126,17 @@ def _wait_or_answer(pid: int, wait: Waiter, timeout: float, answered: Callable[[
         code = wait(pid, min(deadline - now, _POLL_SECONDS))
         if code is not None:
             return code, False
+        case_log.trim(log_path)
 
 
 def _supervise(start: Callable[[], int], wait: Waiter, timeout: float, started_by: str,
-               answered: Callable[[], bool] = lambda: False) -> Outcome:
+               answered: Callable[[], bool] = lambda: False, log_path: str | None = None) -> Outcome:
     """Start a case (``start`` returns its pid, also its process group), wait, kill, reap.
 
     ``wait(pid, seconds)`` returns the exit code, or None when the time ran out
     first (``seconds=None`` waits for good).  ``answered()`` says the case's answer
-    is complete (see _wait_or_answer).  Processes that existed before the call are
+    is complete (see _wait_or_answer).  The case's log is kept to its head and
+    tail (``case_log``).  Processes that existed before the call are
     left alone (a test's own helpers, say); everything the case started is killed.
     """
     existing = descendant_pids()
@@ -148,7 +151,7 @@ def _supervise(start: Callable[[], int], wait: Waiter, timeout: float, started_b
     try:
         if interrupts.requested():
             kill_group(pid)
-        returncode, lingered = _wait_or_answer(pid, wait, timeout, answered)
+        returncode, lingered = _wait_or_answer(pid, wait, timeout, answered, log_path)
     finally:
         timed_out = returncode is None and not lingered
         interrupts.RUNNING["pgid"] = None
@@ -158,6 +161,7 @@ def _supervise(start: Callable[[], int], wait: Waiter, timeout: float, started_b
                 returncode = wait(pid, None)
         finally:
             reap_descendants(keep=existing)
+            case_log.finish(log_path)
     return Outcome(returncode, timed_out, time.perf_counter() - started, started_by, lingered)
 
 
@@ -170,7 +174,7 @@ def run_launched(launcher: Any, args: Sequence[str], cpus: Sequence[int], env: d
                  timeout: float, log_path: str, answer_path: str | None = None) -> Outcome:
     """As run_pinned, for a case forked by a bench.execute.launcher.Launcher (raises LauncherError)."""
     return _supervise(lambda: launcher.launch(args, log_path, cpus, env), launcher.wait, timeout, "launcher",
-                      _answer_exists(answer_path))
+                      _answer_exists(answer_path), log_path)
 
 
 #: A minimal parent for an exec'd case (``python -I -S -c GUARD RUNNER_PID ARGV...``): it leads the
@@ -236,4 +240,4 @@ def run_pinned(argv: Sequence[str], cpus: Sequence[int], env: dict[str, str], ti
         except subprocess.TimeoutExpired:
             return None
 
-    return _supervise(start, wait, timeout, "exec", _answer_exists(answer_path))
+    return _supervise(start, wait, timeout, "exec", _answer_exists(answer_path), log_path)

@@ -11,13 +11,12 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from bench import registry, storage
-from bench.execute import interrupts, launcher
+from bench.execute import interrupts, launcher, scratch
 from bench.execute.isolation import (
     EXIT_GRACE_SECONDS,
     Outcome,
@@ -92,7 +91,8 @@ class Runner:
         self.settings = settings
         self.workloads = workloads
         self.results = results
-        self.scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+        scratch.sweep()  # what killed runs left behind
+        self.scratch = scratch.make()
         self.launcher: launcher.Launcher | None = None
 
     def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import output_file, registry, storage
-from bench.execute import interrupts
+from bench.execute import interrupts, resume
 from bench.execute import pythons as interpreters
 from bench.execute.matrix import MatrixSpec, build_cases, machine_cores, parse_sets
 from bench.execute.runner import PLANS, PROCESSES, Runner, RunSettings
@@ -318,6 +318,7 @@ def _prepare(request: RunRequest) -> tuple[RunRequest, MatrixSpec, storage.Resul
     """The request as it will run (a resumed file's settings, a task's workload), its matrix, its results."""
     if request.resume:
         results = storage.load(request.resume)
+        resume.check(request, results.config, request.resume)
         request = _resumed(request, results.config)
         import_plugins(request.workload_modules, request.strategy_modules)
         return request, spec_from_config(results.config), results
