@@ -213,9 +213,11 @@ def _summary(results: ResultSet, rows: list[Record]) -> RunSummary:
                    complete=results.complete)
 
 
-def short_columns(columns: Any) -> list[str]:
-    """The page's table: `bench table`'s short columns, and the others' flags where a file has them."""
-    return [c for c in SHORT_COLUMNS if c in columns]
+def short_columns(frame: pd.DataFrame) -> list[str]:
+    """The page's table: `bench table`'s short columns that say something here (the heading
+    names the parameters; an error column with no error is left out), narrow enough for a laptop."""
+    empty = {c for c in ("error",) if c in frame.columns and not frame[c].fillna("").astype(str).str.strip().any()}
+    return [c for c in SHORT_COLUMNS if c in frame.columns and c != "params" and c not in empty]
 
 
 def _pairs(mapping: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -258,7 +260,7 @@ def build(results: ResultSet, base: ResultSet | None = None, *, source: str = "r
         machine=_pairs({k: v for k, v in meta.items() if not k.startswith("version_")}),
         versions=_pairs({k.removeprefix("version_"): v for k, v in meta.items() if k.startswith("version_")}),
         config=_pairs(results.config), same_settings=same, varying_settings=varying,
-        columns=tuple(c for c in short_columns(frame.columns)), rows=tuple(rows[:bounds.MAX_ROWS]),
+        columns=tuple(short_columns(frame)), rows=tuple(rows[:bounds.MAX_ROWS]),
         csv=frame.head(bounds.MAX_ROWS).to_csv(index=False), ceilings=ceilings_view(results, frame),
         drift=drift_view(results), notes=tuple(notes), sure=tuple(rests),
         reproduce=reproduce.reproduce(results, source), pyperf_check=sure.pyperf_check_counts(results.cases),

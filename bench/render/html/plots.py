@@ -91,12 +91,11 @@ def _cores_axis(ax: Axes, cores: Sequence[int]) -> None:
 def _value_axis(ax: Axes, values: Sequence[float]) -> None:
     """Speed-up on a log axis in every figure, with round ticks spanning every value drawn:
     the same ratio is the same distance everywhere (x0.5 as far below 1 as x2 above)."""
-    positive = [v for v in values if v and v > 0 and math.isfinite(v)]
-    low, high = (min(positive), max(positive)) if positive else (0.5, 2.0)
+    ticks, low, high = speedup_ticks(values)
     ax.set_yscale("log")
-    ax.set_yticks(nice_ticks(low, high, most=5))
+    ax.set_yticks(ticks)
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.set_ylim(low / 1.25, high * 1.25)
+    ax.set_ylim(low, high)
     ax.yaxis.set_major_formatter(FuncFormatter(_times))
 
 
@@ -295,14 +294,26 @@ def _family_separators(ax: Axes, items: Sequence[Dot], rows: list[str]) -> None:
                     fontsize=7.5, color="#777777", style="italic", annotation_clip=False)
 
 
+def speedup_ticks(values: Sequence[float]) -> tuple[list[float], float, float]:
+    """Round log ticks for speed-ups that reach past every value drawn (no point beyond the last
+    tick), and the axis limits: the page's one speed-up axis."""
+    positive = [v for v in values if v and v > 0 and math.isfinite(v)] or [0.5, 2.0]
+    low, high = min(positive), max(positive)
+    candidates = [m * 10.0 ** e for e in range(-6, 7) for m in NICE]
+    below = max((c for c in candidates if c <= high), default=high)
+    top = below if high <= below * 1.25 else min((c for c in candidates if c >= high), default=high)
+    bottom = max((c for c in candidates if c <= low), default=low)
+    ticks = sorted({bottom, *nice_ticks(bottom, top, most=5), top})
+    return ticks, bottom / 1.15, max(high, top) * 1.12
+
+
 def _speedup_x_axis(ax: Axes, values: Sequence[float]) -> None:
     """The same log axis as every speed-up of the page, spanning every value drawn."""
-    positive = [v for v in values if v and v > 0 and math.isfinite(v)]
-    low, high = min(positive), max(positive)
+    ticks, low, high = speedup_ticks(values)
     ax.set_xscale("log")
-    ax.set_xticks(nice_ticks(low, high, most=5))
+    ax.set_xticks(ticks)
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlim(low / 1.25, high * 1.25)
+    ax.set_xlim(low, high)
     ax.xaxis.set_major_formatter(FuncFormatter(_times))
 
 
@@ -344,14 +355,13 @@ def _draw_splits(figure: Figure, items: Sequence[TimeSplit], cores: int) -> None
         ax.plot([b for _, b in bounds], [i for i, _ in bounds], linestyle="none", marker="|", markersize=14,
                 markeredgewidth=2.0, color=BOUND, label="fastest the task sizes allow")
     for i, split in enumerate(items):
-        words = f"work {split.work_share:.0%}" + (", faster than its task-size bound (noise)" if split.beats_bound
-                                                    else "")
+        words = f"work {split.work_share:.0%}" + ("; beats its bound" if split.beats_bound else "")
         ax.annotate(words, (max(split.total_s, split.bound_s or 0.0), i), xytext=(5, 0), textcoords="offset points",
                     va="center", ha="left", fontsize=7.5, color="#444444")
     ax.set_yticks(y, [f"{s.strategy} ({s.mode})" for s in items])
     ax.set_ylim(len(items) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
-    ax.set_xlim(0, max(max(s.total_s, s.bound_s or 0.0) for s in items) * 1.55)
+    ax.set_xlim(0, max(max(s.total_s, s.bound_s or 0.0) for s in items) * 1.6)
     ax.set_xlabel(f"seconds per cycle (the {cores} cores' time / {cores})")
     figure.legend(loc="outside lower center", ncols=3)
 
@@ -362,6 +372,10 @@ def split_plot(items: Sequence[TimeSplit], cores: int) -> str:
     return _render(_draw_splits, items, cores, size=(6.4, height))
 
 
+def _ms(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
 def _draw_startup(figure: Figure, items: Sequence[Startup], palette: dict[str, str]) -> None:
     ax = figure.add_subplot()
     y = np.arange(len(items))
@@ -369,18 +383,17 @@ def _draw_startup(figure: Figure, items: Sequence[Startup], palette: dict[str, s
     colours_ = [palette.get(s.strategy, "#333333") if v >= 0 else "#bbbbbb" for s, v in zip(items, millis)]
     ax.barh(y, millis, color=colours_, height=0.55, hatch=[None if v >= 0 else "//" for v in millis])
     for i, item in enumerate(items):
-        ax.plot([item.low_s * 1000, item.high_s * 1000], [i, i], color="#333333", linewidth=1.0)
-        spread = f" (range {item.low_s * 1000:.2g} to {item.high_s * 1000:.2g})" if item.workloads > 1 else ""
-        text = f"{millis[i]:.2g} ms{spread}" + (": cold faster, noise" if millis[i] < 0 else "")
-        ax.annotate(text, (max(item.high_s * 1000, 0.0), i), xytext=(4, 0), textcoords="offset points",
+        spread = f" ({_ms(item.low_s * 1000)} to {_ms(item.high_s * 1000)})" if item.workloads > 1 else ""
+        text = f"{_ms(millis[i])} ms{spread}" + (": cold faster, noise" if millis[i] < 0 else "")
+        ax.annotate(text, (max(millis[i], 0.0), i), xytext=(4, 0), textcoords="offset points",
                     va="center", ha="left", fontsize=7.5)
     ax.set_yticks(y, [s.strategy for s in items])
     ax.set_ylim(len(items) - 0.5, -0.5)
     ax.axvline(0, color="#555555", linewidth=0.9)
     ax.grid(axis="y", visible=False)
-    ax.set_xlim(min(0.0, min(s.low_s for s in items) * 1000 * 1.2), max(s.high_s for s in items) * 1000 * 1.6)
+    ax.set_xlim(min(0.0, min(millis) * 1.5), max(max(millis), 1.0) * 2.2)
     n = max(s.workloads for s in items)
-    ax.set_xlabel(f"cold median \u2212 warm median, ms (bar: median over {_count(n, 'workload')}; line: their range)")
+    ax.set_xlabel(f"cold median \u2212 warm median, ms: the median over {_count(n, 'workload')} (their range)")
 
 
 def startup_plot(items: Sequence[Startup], palette: dict[str, str]) -> str:

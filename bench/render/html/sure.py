@@ -40,6 +40,7 @@ class Sure:
     of_ideal: float | None  # speed-up / ideal
     mode_note: str  # "" or why the mode does not matter
     flags: tuple[Flag, ...]
+    low_of_ideal: float | None = None  # the interval's low end / ideal
 
 
 def _stop(text: Any) -> str:
@@ -105,16 +106,17 @@ def flags(record: Record, result: CaseResult | None, row: VerdictRow) -> tuple[F
     """Every reason to doubt this number, each in words (the columns of other issues when present)."""
     found = []
     if record.get("ceiling") and record.get("speedup") and float(record["speedup"]) > float(record["ceiling"]):
-        note = record.get("ceiling_note") or "the ceiling reading was noisy or the machine moved"
-        found.append(Flag("ceiling", f"above the calibrated {record.get('ceiling_kind') or 'CPU'} ceiling "
-                                     f"x{float(record['ceiling']):.3g}: {str(note).removeprefix('above the measured ')}"))
+        found.append(Flag("ceiling", str(record.get("ceiling_note") or
+                                         f"above the measured ceiling x{float(record['ceiling']):.3g}: "
+                                         "the ceiling reading was noisy or the machine moved")))
     if record.get("disturbed"):
         share = record.get("foreign_cpu_share")
         found.append(Flag("disturbed", "disturbed: another process held a core during this case"
                           + (f" ({float(share):.0%} of the case's CPU time)" if share is not None else "")))
     warnings = _unstable(result)
     if warnings:
-        found.append(Flag("unstable", "unstable times (pyperf check): " + "; ".join(warnings)))
+        more = f" and {len(warnings) - 1} more" if len(warnings) > 1 else ""
+        found.append(Flag("unstable", f"unstable times (pyperf check): {warnings[0]}{more}"))
     decided = getattr(row, "decided", record.get("decided"))
     if decided is False:
         found.append(Flag("undecided", "not decided: the race between the leading strategies did not settle"))
@@ -134,12 +136,15 @@ def sure(row: VerdictRow, rows: Sequence[Record], cases: Mapping[str, CaseResult
     return Sure(n_pairs=int(record.get("n_pairs") or 0), stop=_stop(record.get("stop_reason")),
                 serial_s=serial, parallel_s=record.get("median_s"), ideal=ideal,
                 of_ideal=float(record["speedup"]) / ideal if ideal else None,
+                low_of_ideal=float(record["speedup_ci_low"]) / ideal if ideal and record.get("speedup_ci_low") else None,
                 mode_note=mode_note(record, rows), flags=flags(record, result, row))
 
 
 def near_ideal_words(found: Sure | None) -> str:
-    """The reading that replaces a loss breakdown when the case is at its ideal (else '')."""
-    if found is None or found.of_ideal is None or found.of_ideal < NEAR_IDEAL or found.ideal is None:
+    """The reading that replaces a loss breakdown when the case is surely at its ideal, its whole
+    interval within 10 % of it (else ''): a loss there is the ideal's own (sleep's idle cores)."""
+    if found is None or found.of_ideal is None or found.ideal is None or found.low_of_ideal is None \
+            or found.low_of_ideal < NEAR_IDEAL:
         return ""
     return (f"At {found.of_ideal:.0%} of its own ideal (x{found.ideal:.3g}): nothing measurable is lost "
             "to overhead, waiting or idle cores.")
