@@ -97,8 +97,8 @@ def seconds(value: Any) -> str:
     size = abs(value)
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if size >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value / 1e-9:.3g} ns"
+            return f"{significant(value / scale)} {unit}"
+    return f"{significant(value / 1e-9)} ns"
 
 
 def percent(value: Any) -> str:

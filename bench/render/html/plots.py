@@ -223,7 +223,11 @@ def _draw_readings(ax: Axes, view: DriftView) -> None:
     ax.set_xticks(range(len(view.readings)), [r.label for r in view.readings])
     ax.set_xlim(-0.6, len(view.readings) - 0.4)
     cores = view.readings[0].cores
-    ax.set_ylim(1.0, max(float(cores), max(r.ci_high for r in view.readings)) * 1.02)
+    ticks, _, high = speedup_ticks([1.0, float(cores), *(r.ci_high for r in view.readings)])
+    ax.set_yscale("log")
+    ax.set_yticks(ticks)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_ylim(1.0, high)
     ax.set_title(f"CPU ceiling\n{cores} cores", fontsize=8.5)
     ax.yaxis.set_major_formatter(FuncFormatter(_times))
 
