@@ -110,8 +110,8 @@ def process_slices(result: CaseResult, arm: str = "case") -> list[tuple[tuple[fl
     meta = result.metadata
     starts = tuple(meta.get("value_starts") or ())
     starts = starts if len(starts) == len(values) else ()
-    counts = meta.get("process_values")
-    skipped = meta.get("process_reference_warmups" if reference else "process_warmups")
+    counts: Any = meta.get("process_values")
+    skipped: Any = meta.get("process_reference_warmups" if reference else "process_warmups")
     if not (_counts_fit(counts, len(values)) and _counts_fit(skipped, len(warmups)) and len(counts) == len(skipped)
             and all(counts)):
         return [(tuple(values), tuple(warmups), starts)]

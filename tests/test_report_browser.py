@@ -229,3 +229,9 @@ def test_the_axis_check_can_tell_a_linear_axis():
     linear = "".join(f'<text x="{10 + 50 * v}" y="5">x{v}</text>' for v in (0.5, 1, 1.5, 2))
     log = "".join(f'<text x="3" y="{100 - 40 * __import__("math").log(v)}">x{v}</text>' for v in (0.1, 1, 2, 5))
     assert (speedup_axis_kind(linear), speedup_axis_kind(log), speedup_axis_kind("")) == ("linear", "log", None)
+
+
+def test_clipped_text_would_be_caught(report_html, tmp_path, no_leaked_processes):
+    cut = '<div style="width: 60px; overflow: hidden; white-space: nowrap">a sentence far wider than its box</div>'
+    probed = open_page(_broken_copy(report_html, tmp_path, cut + PROBE), tmp_path, size=(1366, 900))
+    assert any("a sentence far wider" in line for line in _probed(probed)["clipped"])

@@ -29,7 +29,8 @@ def test_the_verdict_says_pairs_stop_reason_and_absolute_times():
     report = page.build(paired_run())
     (rests,) = report.sure
     assert rests.n_pairs == 4 and rests.stop == "budget"  # one word per distinct reason
-    assert rests.serial_s == pytest.approx(1.005, rel=1e-3) and rests.parallel_s == pytest.approx(0.52 * 1.005, rel=1e-2)
+    assert rests.serial_s == pytest.approx(1.005, rel=1e-3)
+    assert rests.parallel_s == pytest.approx(0.52 * 1.005, rel=1e-2)
     assert rests.ideal == 2.0 and rests.of_ideal == pytest.approx(1 / 0.52 / 2, rel=1e-3)
     html = document.render(report)
     verdict = re.search(r'<section id="verdict">(.*?)</section>', html, re.DOTALL).group(1)

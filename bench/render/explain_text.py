@@ -57,9 +57,15 @@ def grouped(named: list[tuple[str, str]]) -> list[str]:
     for template, members in groups.items():
         names = ", ".join(name for name, _ in members)
         figures = [_FIGURE.findall(sentence) for _, sentence in members]
-        parts = iter([column[0] if len(set(column)) == 1 else ", ".join(column) for column in zip(*figures)])
-        lines.append(f"{names}: {re.sub('#', lambda _: next(parts), template)}")
+        parts = [column[0] if len(set(column)) == 1 else ", ".join(column) for column in zip(*figures)]
+        lines.append(f"{names}: {_filled(template, parts)}")
     return lines
+
+
+def _filled(template: str, parts: list[str]) -> str:
+    """The template's '#' marks replaced by the parts, in order."""
+    pieces = template.split("#")
+    return "".join(piece + (parts[i] if i < len(parts) else "") for i, piece in enumerate(pieces))
 
 
 def _notes(why: WorkloadWhy) -> list[str]:

@@ -18,6 +18,7 @@ import jinja2
 from bench.analysis.compare import Status
 from bench.output_file import write_atomically
 from bench.render.html import plots
+from bench.render.html.digits import significant
 from bench.render.html.page import Report
 
 # ---------------------------------------------------------------- number formatting (Jinja filters)
@@ -57,13 +58,6 @@ def _inline(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return config_value(value)
-
-
-def significant(value: float, digits: int = 3) -> str:
-    """A figure to fixed significant digits, trailing zeros kept: '1.90', '0.0630', '905', '2,049'."""
-    if 10 ** digits <= abs(value) < 1e7:
-        return f"{value:,.0f}"
-    return f"{value:#.{digits}g}".rstrip(".")
 
 
 def times(value: Any) -> str:

@@ -26,6 +26,7 @@ from bench.render.html.curves import Overhead
 from bench.render.html.driftview import DriftView, drift_view
 from bench.storage import ResultSet
 
+
 @dataclass(frozen=True)
 class FailedCase:
     workload: str

@@ -397,7 +397,7 @@ def _draw_startup(figure: Figure, items: Sequence[Startup], palette: dict[str, s
     ax.grid(axis="y", visible=False)
     ax.set_xlim(min(0.0, min(millis) * 1.5), max(max(millis), 1.0) * 2.2)
     n = max(s.workloads for s in items)
-    ax.set_xlabel(f"cold median \u2212 warm median, ms: the median over {_count(n, 'workload')} (their range)")
+    ax.set_xlabel(f"cold \u2212 warm median, ms: median of {_count(n, 'workload')} (range)")
 
 
 def startup_plot(items: Sequence[Startup], palette: dict[str, str]) -> str:

@@ -16,6 +16,7 @@ from bench.analysis import stability, stats
 from bench.analysis.records import Record, instance, strategy_label
 from bench.analysis.verdict import VerdictRow
 from bench.model import CaseResult
+from bench.render.html.digits import significant
 from bench.storage import process_slices
 
 #: at this share of its ideal or more a case has nothing measurable left to lose
@@ -85,9 +86,11 @@ def mode_note(record: Record, rows: Sequence[Record]) -> str:
     if twin is None:
         return ""
     if record["mode"] == "cold" or _overlap(record, twin):
-        return (f"The mode does not matter: {twin['mode']} x{float(twin['speedup']):.3g} "
-                f"[{float(twin['speedup_ci_low']):.3g}, {float(twin['speedup_ci_high']):.3g}] is the same within noise"
-                if twin.get("speedup_ci_low") is not None else "The mode does not matter")
+        if twin.get("speedup_ci_low") is None:
+            return "The mode does not matter"
+        low, high = significant(twin["speedup_ci_low"]), significant(twin["speedup_ci_high"])
+        return (f"The mode does not matter: {twin['mode']} x{significant(twin['speedup'])} [{low}, {high}] "
+                "is the same within noise")
     return ""
 
 
@@ -136,7 +139,8 @@ def sure(row: VerdictRow, rows: Sequence[Record], cases: Mapping[str, CaseResult
     return Sure(n_pairs=int(record.get("n_pairs") or 0), stop=_stop(record.get("stop_reason")),
                 serial_s=serial, parallel_s=record.get("median_s"), ideal=ideal,
                 of_ideal=float(record["speedup"]) / ideal if ideal else None,
-                low_of_ideal=float(record["speedup_ci_low"]) / ideal if ideal and record.get("speedup_ci_low") else None,
+                low_of_ideal=(float(record["speedup_ci_low"]) / ideal
+                              if ideal and record.get("speedup_ci_low") else None),
                 mode_note=mode_note(record, rows), flags=flags(record, result, row))
 
 
