@@ -75,6 +75,8 @@ def test_flags_say_above_the_ceiling_disturbed_and_not_decided_in_words():
     assert "another process held a core" in kinds["disturbed"] and "30%" in kinds["disturbed"]
     assert "not decided" in kinds["undecided"]
     assert sure.flags(_record(ceiling=2.2), None, _row()) == ()  # under its ceiling: nothing to say
+    (layout,) = sure.flags(_record(uses_smt_siblings=True), None, _row())
+    assert layout.text == "uses smt siblings: True"  # another issue's topology column, shown where present
 
 
 def test_unstable_times_are_flagged_as_pyperf_check_would():

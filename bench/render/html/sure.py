@@ -120,6 +120,10 @@ def flags(record: Record, result: CaseResult | None, row: VerdictRow) -> tuple[F
     if warnings:
         more = f" and {len(warnings) - 1} more" if len(warnings) > 1 else ""
         found.append(Flag("unstable", f"unstable times (pyperf check): {warnings[0]}{more}"))
+    layout = [f"{key.replace('_', ' ')}: {value}" for key, value in record.items()
+              if any(word in key for word in ("smt", "numa", "topology")) and value not in (None, "", False, 0)]
+    if layout:  # where the run recorded the machine's topology: cores that share a core or span nodes
+        found.append(Flag("ceiling", "; ".join(layout)))
     decided = getattr(row, "decided", record.get("decided"))
     if decided is False:
         found.append(Flag("undecided", "not decided: the race between the leading strategies did not settle"))
