@@ -22,6 +22,13 @@ v2 (2026-12)  Paired measurement: a parallel case's serial reference cycles, mea
               ``processes`` and ``warmups_skipped`` (the arms whose warm-ups the later
               processes skipped, or ``none``), so its warm-ups may number fewer than
               processes x warm-ups; files without them were measured in one process.
+              Such a case also records how its joined values split by process
+              (``process_values``, ``process_warmups``, ``process_reference_warmups``),
+              and its pyperf benchmark holds one pyperf run per process, as pyperf's
+              own worker processes do.  Each pyperf run is dated (``date``, ``duration``)
+              from its value stamps, so ``pyperf stats`` spans the run; the top-level
+              metadata ``bench_reference_benchmarks`` says how many benchmarks are
+              ``#reference`` arms.  Files written before load unchanged.
               Topology (2026-12, no bump: optional fields that older readers ignore):
               machine metadata gains ``topology`` (bench.machine.topology.Topology.to_dict:
               the usable CPUs as [id, core, package, node], pinning order, source
@@ -40,6 +47,7 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -66,7 +74,7 @@ class ResultSet:
     complete: bool = False
     #: each case's pyperf benchmarks as pyperf wrote them, so that a save per case is not a
     #: rebuild of every case so far (see ``_pyperf_parts``); never compared, printed or copied
-    _pyperf_parts: dict[tuple[int, str, str], tuple[CaseResult, dict[str, Any], dict[str, Any]]] = field(
+    _pyperf_parts: dict[tuple[int, str, str], tuple[CaseResult, dict[str, Any], list[Any]]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
 
     def case_keys(self) -> set[str]:
@@ -133,36 +141,75 @@ def _case_record(result: CaseResult) -> dict[str, Any]:
     }
 
 
+def process_slices(result: CaseResult, arm: str = "case") -> list[tuple[tuple[float, ...], tuple[float, ...],
+                                                                       tuple[float, ...]]]:
+    """(values, warm-ups, value stamps) of one arm per case process, in the order measured.
+
+    A case shared among fresh processes records how its joined lists split
+    (``process_values``, ``process_warmups``, ``process_reference_warmups``); a file
+    without them, or whose counts do not add up, is one slice, as it was measured or
+    as it can only be read.
+    """
+    reference = arm == "reference"
+    values, warmups = (result.reference, result.reference_warmups) if reference else (result.values, result.warmups)
+    meta = result.metadata
+    starts = tuple(meta.get("value_starts") or ())
+    starts = starts if len(starts) == len(values) else ()
+    counts: Any = meta.get("process_values")
+    skipped: Any = meta.get("process_reference_warmups" if reference else "process_warmups")
+    if not (_counts_fit(counts, len(values)) and _counts_fit(skipped, len(warmups)) and len(counts) == len(skipped)
+            and all(counts)):
+        return [(tuple(values), tuple(warmups), starts)]
+    slices, v, w = [], 0, 0
+    for n, k in zip(counts, skipped):
+        slices.append((tuple(values[v:v + n]), tuple(warmups[w:w + k]), starts[v:v + n]))
+        v, w = v + n, w + k
+    return slices
+
+
+def _counts_fit(counts: Any, total: int) -> bool:
+    return isinstance(counts, list) and all(isinstance(n, int) and n >= 0 for n in counts) and sum(counts) == total
+
+
+def _process_dates(values: tuple[float, ...], starts: tuple[float, ...]) -> dict[str, Any]:
+    """When one case process measured its values (pyperf's ``date`` and ``duration`` of a run):
+    without them pyperf dates every run at the run's start and `pyperf stats` says it lasted seconds."""
+    if not starts:
+        return {}
+    when = datetime.fromtimestamp(min(starts), timezone.utc).isoformat(timespec="seconds")
+    return {"date": when, "duration": max(starts) - min(starts) + values[-1]}
+
+
 def _pyperf_benchmark(result: CaseResult, machine: dict[str, Any], arm: str = "case") -> Any:
+    """One case arm as a pyperf benchmark: one pyperf run per case process, each dated."""
     import pyperf
 
     case = result.case
     name = case.key + (REFERENCE_SUFFIX if arm == "reference" else "")
-    run_metadata = _clean_metadata({
+    metadata = {
         **machine, **result.metadata, "name": name, "bench_workload": case.workload,
         "bench_strategy": case.strategy, "bench_cores": case.cores, "bench_workers": case.workers,
         "bench_mode": case.mode, "bench_ok": result.ok, "bench_error": result.error,
         "bench_schema_version": SCHEMA_VERSION, "bench_arm": arm, "unit": "second",
-    })
-    values, warmups = (result.reference, result.reference_warmups) if arm == "reference" else \
-        (result.values, result.warmups)
-    run = pyperf.Run(values, warmups=[(1, value) for value in warmups] or None, metadata=run_metadata,
-                     collect_metadata=False)
-    return pyperf.Benchmark([run])
+    }
+    runs = [pyperf.Run(values, warmups=[(1, value) for value in warmups] or None,
+                       metadata=_clean_metadata({**metadata, **_process_dates(values, starts)}),
+                       collect_metadata=False)
+            for values, warmups, starts in process_slices(result, arm)]
+    return pyperf.Benchmark(runs)
 
 
-def _pyperf_part(result: CaseResult, machine: dict[str, Any], arm: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One case arm as pyperf itself writes it alone: (its run's metadata, its run without metadata)."""
+def _pyperf_part(result: CaseResult, machine: dict[str, Any], arm: str) -> tuple[dict[str, Any], list[Any]]:
+    """One case arm as pyperf itself writes it alone: (the metadata its runs share, its runs)."""
     import pyperf
 
     buffer = io.StringIO()
     pyperf.BenchmarkSuite([_pyperf_benchmark(result, machine, arm)]).dump(buffer, compact=True)
     alone = json.loads(buffer.getvalue())
-    run = alone["benchmarks"][0]["runs"][0]
-    return alone.get("metadata", {}), {key: value for key, value in run.items() if key != "metadata"}
+    return alone.get("metadata", {}), alone["benchmarks"][0]["runs"]
 
 
-def _pyperf_parts(results: ResultSet) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _pyperf_parts(results: ResultSet) -> list[tuple[dict[str, Any], list[Any]]]:
     """Every case arm with values, each built by pyperf once per run and kept on ``results``."""
     machine = json.dumps(results.metadata, sort_keys=True, default=str)
     parts = []
@@ -197,9 +244,14 @@ def _pyperf_json(results: ResultSet) -> dict[str, Any]:
     if not parts:
         return data
     common = _common([metadata for metadata, _ in parts])
-    for metadata, run in parts:
+    for metadata, runs in parts:
         own = {key: value for key, value in metadata.items() if key not in common}
-        data["benchmarks"].append({"runs": [run], **({"metadata": own} if own else {})})
+        data["benchmarks"].append({"runs": runs, **({"metadata": own} if own else {})})
+    references = sum(metadata.get("bench_arm") == "reference" for metadata, _ in parts)
+    if references:
+        common["bench_reference_benchmarks"] = (
+            f"{references} of the {len(parts)} benchmarks, named KEY{REFERENCE_SUFFIX}, are the serial reference "
+            "cycles measured in pairs with case KEY, not cases of their own")
     if common:
         data["metadata"] = common
     return data

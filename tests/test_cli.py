@@ -79,6 +79,25 @@ def test_table_has_the_contract_columns(small_run_path):
         assert column in header
 
 
+def test_table_in_markdown_is_short_by_default_and_all_on_request(small_run_path, capsys):
+    from bench.cli import main
+
+    assert main(["table", str(small_run_path)]) == 0
+    short = capsys.readouterr().out.splitlines()[0]
+    assert " speedup |" in short and "ci_low_s" not in short and "metric_" not in short
+    assert short.count("|") - 1 <= 16
+    assert main(["table", str(small_run_path), "--columns", "all"]) == 0
+    assert "ci_low_s" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_run_help_describes_the_profiles_and_has_examples():
+    done = bench("run", "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert "quick (default): a first look" in text and "full: for a verdict to rely on" in text
+    assert "+-3%" in text and "examples:" in text and "bench run --resume" in text
+
+
 def test_the_parser_imports_no_statistics_or_plotting():
     """Every command's parser is built for every ``bench`` call (``--help``, one-line errors): it must
     not load scipy, pandas or matplotlib, a second or more here before anything is said."""

@@ -54,3 +54,13 @@ def test_the_command_on_a_saved_synthetic_run(tmp_path, capsys):
     storage.save(accounted_results(), path)
     assert main(["explain", str(path), "--format", "md"]) == 0
     assert "chunks of 1 would allow x2.0" in capsys.readouterr().out
+
+
+def test_alike_readings_are_said_once_with_each_cases_figures():
+    from bench.render.explain_text import grouped
+
+    lines = grouped([("a warm", "Largest loss: idle cores, 40% of 2 cores' time."),
+                     ("b warm", "Largest loss: idle cores, 45% of 2 cores' time."),
+                     ("c cold", "Largest loss: start-up, 70% of 2 cores' time.")])
+    assert lines == ["a warm, b warm: Largest loss: idle cores, 40, 45% of 2 cores' time.",
+                     "c cold: Largest loss: start-up, 70% of 2 cores' time."]

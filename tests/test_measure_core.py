@@ -153,6 +153,8 @@ def test_sittings_merge_in_measured_order_with_mean_metrics_and_every_stop_reaso
     assert (meta["processes"], meta["rounds"], meta["case_process_s"]) == (2, 4, 1.0)
     assert meta["stop_reason"] == "budget,precision"
     assert meta["value_starts"] == [10.0, 10.5, 12.0, 12.5] and meta["affinity"] == "0,1"
+    assert (meta["process_values"], meta["process_warmups"], meta["process_reference_warmups"]) == \
+        ([2, 2], [1, 1], [1, 1])
     assert merge_answers([first]) == first and "processes" not in merge_answers([first])["metadata"]
 
 

@@ -137,10 +137,101 @@ def test_why_sections_are_drawn_in_the_browser(demo_html, tmp_path, no_leaked_pr
     """The dot plot and the time split reach the screen at laptop width, with no console message."""
     page = open_page(demo_html, tmp_path, size=(1366, 2600))
     assert page.console == []
-    for alt in ("per strategy and mode at 1 and 2 cores", "went per strategy at 2 cores"):
+    for alt in ("per strategy at 2 cores, warm and cold", "went per strategy at 2 cores"):
         assert alt in page.dom
     image = Image.open(page.screenshot).convert("RGB")
     work_blue = (0x4C, 0x78, 0xA8)  # the time split's "work" segments
     near = sum(count for count, rgb in image.getcolors(maxcolors=1 << 22)
                if all(abs(a - b) < 12 for a, b in zip(rgb, work_blue)))
     assert near > 2000, near
+
+
+#: run in the page after its own script: every element whose content is cut (overflow hidden,
+#: clipped or scrolled) or that reaches past the window's right edge, and the page's height
+PROBE = """<script>
+(function () {
+  "use strict";
+  var clipped = [];
+  var width = document.documentElement.clientWidth;
+  Array.prototype.forEach.call(document.querySelectorAll("body *"), function (el) {
+    var style = getComputedStyle(el);
+    if (style.display === "none" || el.closest("details:not([open])") || el.closest(".raw")) { return; }
+    var wide = style.overflowX !== "visible" && el.scrollWidth > el.clientWidth + 1;
+    var tall = style.overflowY !== "visible" && el.scrollHeight > el.clientHeight + 1;
+    if (wide || tall || el.getBoundingClientRect().right > width + 1) {
+      clipped.push(el.tagName.toLowerCase() + "." + el.className + " " + (el.textContent || "").slice(0, 60));
+    }
+  });
+  var raw = document.querySelector(".raw");
+  if (raw && raw.scrollWidth > raw.clientWidth + 1) { clipped.push("the raw table scrolls sideways"); }
+  var out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify({height: document.documentElement.scrollHeight, clipped: clipped});
+  document.body.appendChild(out);
+})();
+</script>"""
+
+
+def _probed(page: Page) -> dict:
+    import html
+    import json
+
+    found = re.search(r'<pre id="probe">(.*?)</pre>', page.dom, re.DOTALL)
+    assert found, "the probe did not run"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("which", ["report_html", "demo_html"])
+def test_no_text_is_clipped_at_laptop_width_and_no_console_message(which, request, tmp_path, no_leaked_processes):
+    probed = open_page(_broken_copy(request.getfixturevalue(which), tmp_path, PROBE), tmp_path, size=(1366, 900))
+    assert probed.console == []
+    found = _probed(probed)
+    assert found["clipped"] == [], found["clipped"]
+    assert found["height"] < 8000, found["height"]
+
+
+#: a speed-up tick label of a figure ('x0.5', 'x2') and where the SVG puts it
+TICK = re.compile(r'<text[^>]*\bx="([-\d.]+)" y="([-\d.]+)"[^>]*>x([\d.]+)</text>')
+
+
+def speedup_axis_kind(svg: str) -> str | None:
+    """'log' or 'linear' from the positions of a figure's speed-up tick labels (None: no such axis).
+
+    Ticks on a log axis are equally far apart per factor, on a linear one per unit: whichever
+    the positions fit better is the axis the reader sees."""
+    import math
+
+    ticks = [(float(x), float(y), float(v)) for x, y, v in TICK.findall(svg)]
+    if len(ticks) < 3:
+        return None
+    along = 0 if len({round(y) for _, y, _ in ticks}) == 1 else 1
+    positions = [t[along] for t in ticks]
+
+    def misfit(scale) -> float:
+        xs = [scale(t[2]) for t in ticks]
+        n, mx, my = len(xs), sum(xs) / len(xs), sum(positions) / len(positions)
+        slope = sum((a - mx) * (b - my) for a, b in zip(xs, positions)) / sum((a - mx) ** 2 for a in xs)
+        return sum((b - my - slope * (a - mx)) ** 2 for a, b in zip(xs, positions)) / n
+
+    return "log" if misfit(math.log) < misfit(lambda v: v) else "linear"
+
+
+def test_every_figure_draws_speed_up_on_the_same_axis_kind(demo_html, tmp_path, no_leaked_processes):
+    import base64
+
+    rendered = open_page(demo_html, tmp_path)
+    sources = re.findall(r'<img[^>]*src="data:image/svg\+xml;base64,([^"]+)"', rendered.dom)
+    kinds = [speedup_axis_kind(base64.b64decode(src).decode("utf-8")) for src in sources]
+    assert kinds.count("log") >= 2 and set(kinds) <= {"log", None}, kinds
+
+
+def test_the_axis_check_can_tell_a_linear_axis():
+    linear = "".join(f'<text x="{10 + 50 * v}" y="5">x{v}</text>' for v in (0.5, 1, 1.5, 2))
+    log = "".join(f'<text x="3" y="{100 - 40 * __import__("math").log(v)}">x{v}</text>' for v in (0.1, 1, 2, 5))
+    assert (speedup_axis_kind(linear), speedup_axis_kind(log), speedup_axis_kind("")) == ("linear", "log", None)
+
+
+def test_clipped_text_would_be_caught(report_html, tmp_path, no_leaked_processes):
+    cut = '<div style="width: 60px; overflow: hidden; white-space: nowrap">a sentence far wider than its box</div>'
+    probed = open_page(_broken_copy(report_html, tmp_path, cut + PROBE), tmp_path, size=(1366, 900))
+    assert any("a sentence far wider" in line for line in _probed(probed)["clipped"])

@@ -52,8 +52,8 @@ def test_view_without_calibration_says_so(small_run_path):
 
 def test_rendered_section_says_when_the_machine_is_the_limit():
     html = document.render(page.build(machine_limited_run(), source="machine.json"))
-    section = re.search(r'<section id="ceilings">(.*?)</section>', html, re.DOTALL).group(1)
-    assert "Against the machine" in section
+    section = re.search(r'<section id="machine">(.*?)</section>', html, re.DOTALL).group(1)
+    assert "The machine" in section
     assert "The machine, not the strategy, is the limit" in section
-    assert "1.4×" in section and "plausible" in section
-    assert 'href="#ceilings"' in html
+    assert "x1.40" in section and "plausible" in section
+    assert 'href="#machine"' in html

@@ -71,7 +71,7 @@ def test_skipped_items_come_from_the_results():
         ("workload", "ocr", "tesseract not installed"), ("strategy", "ray", "ray is not installed")]
 
 
-def test_series_overheads_and_heatmap():
+def test_series_and_overheads():
     report = page.build(two_strategies())
     view = report.workloads[0]
     labels = [s.label for s in view.series]
@@ -81,9 +81,9 @@ def test_series_overheads_and_heatmap():
     overhead = view.overheads[0]
     assert (overhead.strategy, overhead.cores) == ("processes", 2)
     assert overhead.overhead_s == pytest.approx(1 / 1.6 - 1 / 1.9, rel=1e-6)
-    heat = report.heatmap
-    assert heat.cores == 2 and heat.columns == ("threads", "processes")
-    assert heat.values[0][1] == pytest.approx(1.9, rel=1e-6) and heat.details[0][1] == "warm, 2 workers"
+    (startup,) = report.startup  # one chart over every workload
+    assert (startup.strategy, startup.workloads) == ("processes", 1)
+    assert startup.median_s == pytest.approx(overhead.overhead_s, rel=1e-6)
 
 
 def test_workers_rule_joins_oversubscribed_points():
@@ -106,7 +106,8 @@ def test_small_run_two_cores(small_report):
     assert [v.label for v in small_report.verdicts] == ["fib", "square", "sleep"]
     assert small_report.measured_p == (1, 2) and not small_report.usl_fitted
     assert small_report.summary.cores == (1, 2) and small_report.summary.n_cases == 38
-    assert dict(small_report.case_settings)["OMP_NUM_THREADS"] == "1 (all cases)"
+    assert dict(small_report.same_settings)["OMP_NUM_THREADS"] == "1"  # one line, not a row per case
+    assert "load_avg_1min" not in [*dict(small_report.same_settings), *small_report.varying_settings]
     assert ("numpy", "2.4.6") in small_report.versions
     assert small_report.csv.splitlines()[0].startswith("workload,params,strategy")
     assert small_report.comparison is None
@@ -129,4 +130,4 @@ def test_base_comparison_reports_time_and_speedup_verdicts():
 
 def test_empty_results_build():
     report = page.build(make_results([], complete=False))
-    assert report.verdicts == () and report.heatmap.rows == () and not report.summary.complete
+    assert report.verdicts == () and report.startup == () and not report.summary.complete

@@ -44,16 +44,16 @@ def assert_self_contained(html):
 def test_small_run_is_self_contained(small_html):
     assert_self_contained(small_html)
     images = re.findall(r'<img src="([^"]+)"', small_html)
-    # two core counts: a dot plot (no curves) and the start-up chart per workload, + heatmap;
+    # two core counts: a dot plot (no curves) per workload, and one start-up chart for all;
     # no time split: this old file has no tree accounting
-    assert len(images) == 3 * 2 + 1
+    assert len(images) == 3 + 1
     assert all(src.startswith("data:image/svg+xml;base64,") for src in images)
 
 
 def test_verdict_comes_before_the_plots_and_sections_in_order(small_html):
     order = [small_html.index(marker) for marker in (
-        'id="verdict"', 'id="failed"', 'id="skipped"', 'id="workload-0"', 'id="heatmap"', 'id="models"',
-        'id="metadata"', 'id="raw"')]
+        'id="reproduce"', 'id="verdict"', 'id="failed"', 'id="skipped"', 'id="workload-0"', 'id="startup"',
+        'id="machine"', 'id="models"', 'id="metadata"', 'id="raw"')]
     assert order == sorted(order)
     assert small_html.index('<table class="verdict"') < small_html.index("<img")
 
@@ -65,15 +65,16 @@ def test_csv_is_embedded_and_matches_bench_table(small_run, small_html):
 
 
 def test_tables_present(small_html):
-    assert '<table class="verdict">' in small_html
+    assert '<table class="verdict"' in small_html
     assert '<table class="sortable" id="raw-table">' in small_html
     assert small_html.count("<tr>") > 38  # every case in the raw table
     assert "OMP_NUM_THREADS" in small_html and "AMD EPYC" in small_html
 
 
-def test_two_cores_say_usl_is_not_identifiable_in_words(small_html):
-    assert "needs at least three values of p" in small_html
-    assert "cannot be identified from p = 1, 2" in small_html and "Measure at 3 or more core counts" in small_html
+def test_two_cores_replace_the_scaling_models_by_one_sentence(small_html):
+    models = section_of(small_html, "models")
+    assert "Measured at p = 1 and 2 only" in models and "3 or more core counts" in models
+    assert "<table" not in models and "Karp" not in models
     for section in ("verdict", "models"):
         text = re.sub(r"<[^>]+>", " ", section_of(small_html, section))
         assert not re.search(r"\bnan\b|\bNone\b", text, re.IGNORECASE), section
@@ -105,7 +106,7 @@ def test_failed_cases_are_shown_with_why_and_escaped():
 def test_single_core_count_renders_and_says_what_cannot_be_fitted():
     html = html_of(scaling_results(lambda p: 1.0, cores=(1,), modes=("cold", "warm")))
     assert_self_contained(html)
-    assert "Amdahl&#39;s law needs speed-ups at 2 or more distinct parallelism values" in html
+    assert "Measured at p = 1 only" in section_of(html, "models")
 
 
 def test_usl_with_enough_cores_shows_peak_and_extrapolation_flag():
@@ -121,7 +122,9 @@ def test_empty_and_incomplete_results_render():
 
 
 def test_number_formats():
-    assert document.times(1.974) == "1.97×" and document.times(None) == "–"
+    assert document.times(1.974) == "x1.97" and document.times(None) == "–"
+    assert document.times(1.9) == "x1.90" and document.times(0.063) == "x0.0630" and document.times(2) == "x2.00"
+    assert document.of_ideal(0.985) == "98%" and document.of_ideal(0.063) == "6.3%"
     assert document.seconds(0.0203) == "20.3 ms" and document.seconds(5.45e-05) == "54.5 µs"
     assert document.number(905.3) == "905" and document.number(2049.2) == "2,049"
     assert document.percent(0.041) == "+4.1%" and document.fraction(1.0) == "1.00"
@@ -159,10 +162,10 @@ def _drifting_run():
 
 def test_drift_section_shows_the_speed_record_and_the_warning_in_the_verdict():
     html = html_of(_drifting_run())
-    drift = section_of(html, "drift")
-    assert "Machine speed during the run" in drift and "data:image/svg+xml" in drift
-    assert "moved by 30%" in drift
-    assert "The machine moved while it was measured" in section_of(html, "verdict")
+    machine = section_of(html, "machine")
+    assert "Speed over the run" in machine and "data:image/svg+xml" in machine
+    verdict = section_of(html, "verdict")
+    assert "The machine moved while it was measured" in verdict and "moved by 30%" in verdict
 
 
 def test_no_drift_section_without_stamped_cycles(small_html):

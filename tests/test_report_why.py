@@ -28,7 +28,7 @@ def demo_html(demo_report):
 def test_two_core_counts_get_a_dot_plot_not_curves(demo_report, demo_html):
     view = demo_report.workloads[0]
     assert not view.curves and view.dots
-    assert 'alt="Speed-up of fib per strategy and mode at 1 and 2 cores' in demo_html
+    assert 'alt="Speed-up of fib per strategy at 2 cores, warm and cold' in demo_html
     assert 'alt="Speed-up of fib against cores' not in demo_html
 
 
@@ -41,10 +41,11 @@ def test_dots_are_grouped_by_family_and_sorted_with_the_recommended_one_marked(d
     dots = demo_report.workloads[0].dots
     families = list(dict.fromkeys(d.family for d in dots))
     assert families == ["processes", "threads"]
-    top = [d for d in dots if d.cores == 2]
-    processes = [d.speedup for d in top if d.family == "processes"]
-    assert processes == sorted(processes, reverse=True)
-    assert {(d.strategy, d.mode) for d in dots if d.recommended} == {("pool-async", "warm")}
+    assert {d.cores for d in dots} == {2}  # the verdict's core count only: one row per strategy
+    warm = [d.speedup for d in dots if d.family == "processes" and d.mode == "warm"]
+    assert warm == sorted(warm, reverse=True)
+    assert {d.strategy for d in dots if d.recommended} == {"pool-async"}
+    assert all(d.ideal == 2.0 for d in dots)  # min(workers, cores): the case's own ideal
 
 
 def test_family_comes_from_the_strategy_flags():
@@ -58,18 +59,23 @@ def test_time_split_bars_add_up_to_the_cycle_and_mark_the_bound(demo_report):
     assert len(splits) == 8 and all(s.mode == "warm" for s in splits.values())
     pool_map = splits["pool-map"]
     names = [name for name, _ in pool_map.parts]
-    assert names == ["work", "overhead", "waiting", "idle", "start-up"]
+    assert names == ["work", "overhead", "waiting", "idle"]  # start-up has its own chart
     assert pool_map.bound_s is not None and pool_map.bound_s > 0.5  # one cycle of 1 s serial at < x2
+    # the tick is on the bar's own clock: the bar is the cycle, the tick that cycle x speed-up / bound
+    assert pool_map.bound_s == pytest.approx(pool_map.total_s * pool_map.speedup / pool_map.bound_speedup, rel=0.06)
+    assert pool_map.beats_bound == (pool_map.speedup > pool_map.bound_speedup)
     assert 'alt="Where the time of fib went per strategy at 2 cores' in document.render(demo_report)
 
 
-def test_a_negative_start_up_is_left_out_of_the_bar_and_said():
+def test_a_negative_start_up_is_drawn_as_noise_in_the_one_start_up_chart():
     results = accounted_results()
     for result in results.cases:
         if result.case.strategy == "pool-map" and result.case.mode == "cold":
             object.__setattr__(result, "values", tuple(v * 0.5 for v in result.values))
-    split = next(s for s in page.build(results).workloads[0].splits if s.strategy == "pool-map")
-    assert "start-up" not in dict(split.parts) and "faster than warm (noise)" in split.startup_note
+    report = page.build(results)
+    startup = {s.strategy: s for s in report.startup}
+    assert startup["pool-map"].median_s < 0 and startup["pool-async"].median_s > 0
+    assert "cold measured faster than warm, which only noise can do" in document.render(report)
 
 
 def test_old_files_say_why_there_is_no_time_split(small_run_path):
@@ -82,14 +88,14 @@ def test_old_files_say_why_there_is_no_time_split(small_run_path):
 def test_verdict_names_the_loss_and_the_bound(demo_report, demo_html):
     fib = demo_report.verdicts[0]
     assert fib.recommends and "Largest loss" in fib.why and "Task sizes" in fib.why
-    assert '<td class="best">pool-async</td>' in demo_html
+    assert '<td class="best">pool-async<br>' in demo_html
 
 
 def test_stay_serial_is_not_bolded_as_a_best_strategy():
     results = make_results([make_result(SERIAL, strategy="serial", workers=1),
                             make_result(scaled(SERIAL, 2.0), strategy="threads")])
     html = document.render(page.build(results))
-    verdict = re.search(r'<table class="verdict">(.*?)</table>', html, re.DOTALL).group(1)
+    verdict = re.search(r'<table class="verdict"[^>]*>(.*?)</table>', html, re.DOTALL).group(1)
     assert "Stay serial" in verdict and 'class="best"' not in verdict and "closest:" in verdict
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import subprocess
 import sys
@@ -62,6 +63,8 @@ def test_pyperf_part_is_what_pyperf_writes_and_is_built_once_per_case(tmp_path, 
     results.metadata["hostname"] = "box"
     storage.save(results, tmp_path / "a.json")
     written = json.loads((tmp_path / "a.json").read_text())
+    note = written["metadata"].pop("bench_reference_benchmarks")  # the one line pyperf does not write
+    assert note.startswith("2 of the 5 benchmarks, named KEY#reference, are the serial reference cycles")
     assert {k: v for k, v in written.items() if k != "bench"} == _pyperf_suite_json(results)
     built = []
     original = storage._pyperf_part
@@ -73,6 +76,7 @@ def test_pyperf_part_is_what_pyperf_writes_and_is_built_once_per_case(tmp_path, 
     storage.save(results, tmp_path / "c.json")
     assert len(built) == 1 + 6
     again = json.loads((tmp_path / "c.json").read_text())
+    again["metadata"].pop("bench_reference_benchmarks")
     assert {k: v for k, v in again.items() if k != "bench"} == _pyperf_suite_json(results)
 
 
@@ -137,3 +141,36 @@ def test_missing_values_for_a_measured_case_are_detected(tmp_path, small_run_pat
     path.write_text(json.dumps(data))
     with pytest.raises(BenchError, match="values of .* are missing"):
         storage.load(path)
+
+
+def _shared_case():
+    """A case measured by two processes, the second skipping the case arm's warm-up."""
+    return dataclasses.replace(
+        make_result([0.30, 0.31, 0.32, 0.33], reference=[0.5, 0.51, 0.52, 0.53], warmups=(0.4,),
+                    metadata={"processes": 2, "process_values": [2, 2], "process_warmups": [1, 0],
+                              "process_reference_warmups": [1, 1], "value_starts": [1000.0, 1001.0, 1060.0, 1061.0]}),
+        reference_warmups=(0.6, 0.61))
+
+
+def test_each_case_process_is_one_dated_pyperf_run(tmp_path):
+    import pyperf
+
+    results = make_results([make_result([0.5, 0.52], strategy="serial", workers=1), _shared_case()])
+    storage.save(results, tmp_path / "a.json")
+    suite = pyperf.BenchmarkSuite.load(str(tmp_path / "a.json"))
+    shared = suite.get_benchmark(results.cases[1].case.key)
+    runs = shared.get_runs()
+    assert [run.values for run in runs] == [(0.30, 0.31), (0.32, 0.33)]
+    assert [len(run.warmups or ()) for run in runs] == [1, 0]
+    assert [run.get_metadata()["date"] for run in runs] == ["1970-01-01T00:16:40+00:00", "1970-01-01T00:17:40+00:00"]
+    start, end = shared.get_dates()
+    assert (end - start).total_seconds() >= 61  # the run's span, not one process's few seconds
+    back = storage.load(tmp_path / "a.json").cases[1]
+    assert (back.values, back.warmups, back.reference_warmups) == ((0.30, 0.31, 0.32, 0.33), (0.4,), (0.6, 0.61))
+
+
+def test_counts_that_do_not_add_up_make_one_run():
+    broken = dataclasses.replace(_shared_case(), metadata={"process_values": [3, 3], "process_warmups": [1, 0],
+                                                           "process_reference_warmups": [1, 1]})
+    assert len(storage.process_slices(broken)) == 1
+    assert [len(v) for v, _, _ in storage.process_slices(_shared_case(), "reference")] == [2, 2]

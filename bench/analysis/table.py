@@ -132,3 +132,10 @@ def tidy(results: ResultSet) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     extra = [c for c in frame.columns if c not in COLUMNS]
     return frame[COLUMNS + extra]
+
+
+#: what `bench table` and the report's table show by default (`--columns all`: every column);
+#: columns that only some files have (``disturbed``) are shown where present
+SHORT_COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "median_s", "speedup",
+                 "speedup_ci_low", "speedup_ci_high", "efficiency", "n_pairs", "stop_reason", "disturbed", "ok",
+                 "error"]

@@ -29,15 +29,43 @@ def add_matrix_arguments(p: argparse.ArgumentParser, set_help: str) -> None:
     p.add_argument("--start-methods", help="fork,spawn,forkserver for process strategies (default: the platform's)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="WORKLOAD.PARAM=VALUE",
                    help=set_help)
-    p.add_argument("--profile", choices=PROFILES, default="quick")
+    p.add_argument("--profile", choices=PROFILES, default="quick", help=profile_help())
     p.add_argument("--workload-module", action="append", default=[], metavar="MODULE",
                    help="import workloads from this module (repeatable)")
     p.add_argument("--strategy-module", action="append", default=[], metavar="MODULE",
                    help="import strategies from this module (repeatable)")
 
 
+def profile_help() -> str:
+    """What each profile buys, from the timing plans themselves (one copy of the numbers)."""
+    from bench.execute.runner import PLANS
+
+    def plan(name: str) -> str:
+        p = PLANS[name]
+        return (f"{p.warmups} warm-up round(s), then pairs of (serial reference, case) cycles until the "
+                f"speed-up's 95%% interval is within +-{p.target * 100:g}%%, the cycles have used "
+                f"{p.budget_seconds:g} s, or {p.values} pairs (at least {p.min_values})")
+
+    return (f"quick (default): a first look, in minutes; each case takes {plan('quick')}, and the workloads' "
+            f"quick parameters. full: for a verdict to rely on, much longer; {plan('full')}, and the "
+            "workloads' full parameters (bench list shows both)")
+
+
+EXAMPLES = """examples:
+  bench run                                        the quick matrix on every core count, results/run-DATE.json
+  bench run -o results/latest.json --force         the same, overwriting results/latest.json
+  bench run --workloads fib,sleep --strategies threads,pool-map --cores 1,2
+  bench run --set fib.k=27 --profile full -o results/fib.json
+  bench run --task mypkg.work:process --inputs mypkg.work:make_inputs --bound io-latency
+  bench run --resume results/latest.json           carry on after Ctrl-C
+then: bench report results/latest.json (the HTML page), bench table results/latest.json (one row per case)"""
+
+
 def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser("run", help="measure workloads x strategies x cores")
+    p = subparsers.add_parser("run", help="measure workloads x strategies x cores",
+                              description="Measure every case of workloads x strategies x cores x workers x modes, "
+                                          "each in fresh pinned processes, saving the results file after each case.",
+                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_matrix_arguments(p, "override a workload parameter (repeatable)")
     p.add_argument("--python", metavar="PATH|VERSION[,...]",
                    help="run the matrix under each interpreter: paths, or versions like 3.12 found in .venvs/, "

@@ -77,7 +77,7 @@ def speed_points(results: Iterable[CaseResult]) -> list[SpeedPoint]:
     return sorted(points, key=lambda point: point.when)
 
 
-def _cpu_bound(results: Iterable[CaseResult]) -> set[str]:
+def timed_instances(results: Iterable[CaseResult]) -> set[str]:
     """CPU-bound instances whose cycles are long enough to time the machine (sleep times the timer)."""
     cycles: dict[str, list[float]] = {}
     for r in results:
@@ -86,7 +86,7 @@ def _cpu_bound(results: Iterable[CaseResult]) -> set[str]:
     return {name for name, found in cycles.items() if found and statistics.median(found) >= MIN_CYCLE_S}
 
 
-def _case_medians(points: Sequence[SpeedPoint]) -> list[SpeedPoint]:
+def case_medians(points: Sequence[SpeedPoint]) -> list[SpeedPoint]:
     """One point per case: its median speed at its median time (a case's own pairs are noisy)."""
     by_case: dict[str, list[SpeedPoint]] = {}
     for point in points:
@@ -103,8 +103,8 @@ def _quantile(values: Sequence[float], q: float) -> float:
 def drift(results: Sequence[CaseResult], calibration: Mapping[str, Any] | None = None) -> Drift:
     """The run's speed record, how far it moved, and what the calibrations at both ends say."""
     points = speed_points(results)
-    cpu = _cpu_bound(results)
-    medians = _case_medians([p for p in points if p.instance in cpu] or points)
+    cpu = timed_instances(results)
+    medians = case_medians([p for p in points if p.instance in cpu] or points)
     if len(medians) < 3:
         return Drift(tuple(points), None, None, None, calibration_moves(calibration or {}))
     low, high = _quantile([m.speed for m in medians], 0.05), _quantile([m.speed for m in medians], 0.95)

@@ -408,6 +408,9 @@ def merge_answers(answers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                           "rounds": sum(m.get("rounds", 0) for m in metadata),
                           "stop_reason": ",".join(dict.fromkeys(str(m.get("stop_reason", "")) for m in metadata)),
                           "value_starts": [s for m in metadata for s in m.get("value_starts", [])],
+                          # how the joined lists split by process: the results file keeps one pyperf run each
+                          **{f"process_{key}": [len(answer.get(key, [])) for answer in answers]
+                             for key in ("values", "warmups", "reference_warmups")},
                           "case_process_s": round(sum(m.get("case_process_s", 0.0) for m in metadata), 3)}
     return merged
 

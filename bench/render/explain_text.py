@@ -1,6 +1,8 @@
 """`bench explain` as text (terminal) and markdown (pull-request comment), from ``analysis.explain``."""
 from __future__ import annotations
 
+import re
+
 from bench.analysis import accounting
 from bench.analysis.explain import IDENTITY, NO_BOUND, CaseWhy, WorkloadWhy
 
@@ -40,15 +42,41 @@ def _case_name(why: WorkloadWhy, case: CaseWhy) -> str:
     return f"{case.strategy} {case.mode}" + (f" ({case.workers} workers)" if several else "")
 
 
+#: the figures of a sentence: what differs between two otherwise equal readings
+_FIGURE = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def grouped(named: list[tuple[str, str]]) -> list[str]:
+    """Sentences that differ only in their figures said once, the cases named together and each
+    figure listed in their order: '`a`, `b`: Largest loss: idle cores, 39%, 42% of 2 cores' time.'
+    (one line per case repeated the same sentence a dozen times)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, sentence in named:
+        groups.setdefault(_FIGURE.sub("#", sentence), []).append((name, sentence))
+    lines = []
+    for template, members in groups.items():
+        names = ", ".join(name for name, _ in members)
+        figures = [_FIGURE.findall(sentence) for _, sentence in members]
+        parts = [column[0] if len(set(column)) == 1 else ", ".join(column) for column in zip(*figures)]
+        lines.append(f"{names}: {_filled(template, parts)}")
+    return lines
+
+
+def _filled(template: str, parts: list[str]) -> str:
+    """The template's '#' marks replaced by the parts, in order."""
+    pieces = template.split("#")
+    return "".join(piece + (parts[i] if i < len(parts) else "") for i, piece in enumerate(pieces))
+
+
 def _notes(why: WorkloadWhy) -> list[str]:
-    """The readings of each case, then what was adjusted or missing, once each."""
-    lines = [f"{_case_name(why, c)}: {' '.join(c.readings)}" for c in why.cases if c.readings]
+    """The readings of each case, then what was adjusted or missing, alike sentences once each."""
+    lines = grouped([(_case_name(why, c), " ".join(c.readings)) for c in why.cases if c.readings])
     if why.missing:
         lines.append(f"No accounting: {why.missing}.")
     if why.cases and not any(c.bound for c in why.cases):
         lines.append(NO_BOUND)
-    adjusted = dict.fromkeys(f"{_case_name(why, c)}: {c.note}" for c in why.cases if c.accounting and c.note)
-    return lines + list(adjusted)
+    adjusted = grouped(list(dict.fromkeys((_case_name(why, c), c.note) for c in why.cases if c.accounting and c.note)))
+    return lines + adjusted
 
 
 def _text_table(rows: list[tuple[str, ...]]) -> list[str]:

@@ -1,6 +1,7 @@
-"""Plot-ready data: speed-up curves, cold-start overheads and the workload x strategy heatmap."""
+"""Plot-ready data: speed-up curves and cold-start overheads (per workload and over all of them)."""
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 from bench.analysis.records import Instance, Record, SpeedupPoint, instance, strategy_label, usable
@@ -41,15 +42,6 @@ class Overhead:
     @property
     def overhead_s(self) -> float:
         return self.cold_s - self.warm_s
-
-
-@dataclass(frozen=True)
-class Heatmap:
-    cores: int | None
-    rows: tuple[str, ...]  # workload labels
-    columns: tuple[str, ...]  # strategy labels
-    values: tuple[tuple[float | None, ...], ...]  # best speed-up, None when not measured
-    details: tuple[tuple[str, ...], ...]  # "warm, 4 workers"
 
 
 def workers_rule(workers: int, cores: int) -> str:
@@ -104,25 +96,33 @@ def headline_overheads(items: list[Overhead]) -> list[Overhead]:
     return list(chosen.values())
 
 
-def _best_cell(rows: list[Record]) -> tuple[float | None, str]:
-    if not rows:
-        return None, ""
-    best = max(rows, key=lambda r: (r["speedup"], -int(r["workers"])))
-    return float(best["speedup"]), f"{best['mode']}, {best['workers']} workers"
+@dataclass(frozen=True)
+class Startup:
+    """One strategy's start-up over every workload: the median and range of cold - warm."""
+
+    strategy: str
+    cores: int
+    workers: int
+    median_s: float
+    low_s: float
+    high_s: float
+    workloads: int
 
 
-def heatmap(instances: list[Instance], labels: dict[Instance, str], rows: list[Record]) -> Heatmap:
-    """Best speed-up per workload and strategy at the largest core count measured."""
-    good = [r for r in rows if usable(r)]
-    if not good:
-        return Heatmap(None, (), (), (), ())
-    cores = max(int(r["cores"]) for r in good)
-    top = [r for r in good if int(r["cores"]) == cores]
-    strategies = tuple(dict.fromkeys(strategy_label(r) for r in good))
-    shown = [inst for inst in instances if any(instance(r) == inst for r in good)]
-    values, details = [], []
-    for inst in shown:
-        cells = [_best_cell([r for r in top if instance(r) == inst and strategy_label(r) == s]) for s in strategies]
-        values.append(tuple(v for v, _ in cells))
-        details.append(tuple(d for _, d in cells))
-    return Heatmap(cores, tuple(labels[i] for i in shown), strategies, tuple(values), tuple(details))
+def startup(rows: list[Record]) -> list[Startup]:
+    """Per strategy, cold minus warm at the most cores with one worker per core, over all workloads.
+
+    Start-up is the pool's cost, not the work's: one chart with its spread over the
+    workloads says what a chart per workload repeated.
+    """
+    by_strategy: dict[str, list[Overhead]] = {}
+    for inst in dict.fromkeys(instance(r) for r in rows):
+        for item in headline_overheads(overheads(inst, rows)):
+            by_strategy.setdefault(item.strategy, []).append(item)
+    found = []
+    for strategy, items in by_strategy.items():
+        values = sorted(o.overhead_s for o in items)
+        top = items[0]
+        found.append(Startup(strategy, top.cores, top.workers, statistics.median(values), values[0], values[-1],
+                             len(values)))
+    return sorted(found, key=lambda s: -s.median_s)

@@ -18,6 +18,7 @@ import jinja2
 from bench.analysis.compare import Status
 from bench.output_file import write_atomically
 from bench.render.html import plots
+from bench.render.html.digits import significant
 from bench.render.html.page import Report
 
 # ---------------------------------------------------------------- number formatting (Jinja filters)
@@ -60,14 +61,27 @@ def _inline(value: Any) -> str:
 
 
 def times(value: Any) -> str:
-    """A speed-up: '1.97×'."""
-    return "–" if _missing(value) else f"{number(value)}×"
+    """A speed-up, the page's one notation: 'x1.97', 'x0.0630'."""
+    return "–" if _missing(value) else f"x{significant(value)}"
+
+
+def of_ideal(value: Any) -> str:
+    """A share of the case's own ideal: '98%', '6.3%'."""
+    if _missing(value):
+        return "–"
+    return f"{value * 100:.0f}%" if value >= 0.095 else f"{value * 100:.2g}%"
+
+
+def duration(value: Any) -> str:
+    from bench.render.html.reproduce import duration_words
+
+    return duration_words(value)
 
 
 def interval(low: Any, high: Any, digits: int = 3) -> str:
     if _missing(low) or _missing(high):
         return ""
-    return f"{number(low, digits)}–{number(high, digits)}"
+    return f"{significant(low, digits)}–{significant(high, digits)}"
 
 
 def seconds(value: Any) -> str:
@@ -77,8 +91,8 @@ def seconds(value: Any) -> str:
     size = abs(value)
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if size >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value / 1e-9:.3g} ns"
+            return f"{significant(value / scale)} {unit}"
+    return f"{significant(value / 1e-9)} ns"
 
 
 def percent(value: Any) -> str:
@@ -119,7 +133,8 @@ def _environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(number=number, times=times, seconds=seconds, percent=percent, cell=cell,
-                       sort_key=sort_key, fraction=fraction, config_value=config_value)
+                       sort_key=sort_key, fraction=fraction, config_value=config_value, of_ideal=of_ideal,
+                       duration=duration)
     env.globals.update(interval=interval, status_count=status_count)
     return env
 
@@ -128,24 +143,22 @@ def _environment() -> jinja2.Environment:
 
 
 def figures(report: Report) -> dict[str, Any]:
-    """Every figure of the page as a data URI, keyed by workload anchor (and 'heatmap')."""
-    strategies = [s.strategy for w in report.workloads for s in w.series] + list(report.heatmap.columns)
+    """Every figure of the page as a data URI, keyed by workload anchor (and 'startup', 'drift')."""
+    strategies = [s.strategy for w in report.workloads for s in w.series] + [s.strategy for s in report.startup]
     palette = plots.colours(strategies)
     found: dict[str, Any] = {view.anchor: _workload_figures(view, palette) for view in report.workloads}
-    found["heatmap"] = plots.heatmap_plot(report.heatmap) if report.heatmap.rows else None
+    found["startup"] = plots.startup_plot(report.startup, palette) if report.startup else None
     found["drift"] = plots.drift_plot(report.drift) if report.drift else None
     return found
 
 
 def _workload_figures(view: Any, palette: dict[str, str]) -> dict[str, Any]:
-    """Curves with three or more core counts, else the dot plot; the time split; start-up."""
+    """Curves with three or more core counts, else the dot plot; and where the time went."""
     curves = view.curves and bool(view.series)
     return {
         "speedup": plots.speedup_plot(view.series, view.cores, palette) if curves else None,
-        "efficiency": plots.efficiency_plot(view.series, view.cores, palette) if curves else None,
-        "dots": plots.dot_plot(view.dots, palette) if view.dots and not view.curves else None,
+        "dots": plots.dot_plot(view.dots, palette, view.ceiling) if view.dots and not view.curves else None,
         "splits": plots.split_plot(view.splits, view.explained.cores) if view.splits else None,
-        "overhead": plots.overhead_plot(view.headline_overheads, palette) if view.overheads else None,
     }
 
 

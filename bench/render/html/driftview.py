@@ -44,7 +44,15 @@ def readings(calibration: Mapping[str, Any]) -> tuple[CeilingReading, ...]:
 def drift_view(results: ResultSet) -> DriftView | None:
     """None when no case was stamped (files before schema 2)."""
     found = drift.drift(results.cases, results.calibration)
-    if not found.points:
+    shown = timed_points(results, found.points)
+    if not shown:
         return None
-    return DriftView(found.points, found.points[0].when, found.movement, drift.warning(found),
-                     readings(results.calibration))
+    return DriftView(shown, shown[0].when, found.movement, drift.warning(found), readings(results.calibration))
+
+
+def timed_points(results: ResultSet, points: tuple[drift.SpeedPoint, ...]) -> tuple[drift.SpeedPoint, ...]:
+    """One point per case (its median), of the CPU-bound work whose cycles time the machine:
+    the spread the text quotes, not the scatter of millisecond loops and sleeps beside it."""
+    timed = drift.timed_instances(results.cases)
+    return tuple(sorted(drift.case_medians([p for p in points if p.instance in timed] or list(points)),
+                        key=lambda p: p.when))

@@ -1,13 +1,13 @@
 """The report as plain data, computed from stored results only (pure: no files, no plotting).
 
 ``build(results, base)`` gathers everything the page shows, in the page's order: the
-verdict, failed and skipped items, per-workload curves, the heatmap, the scaling models,
-the comparison with a base file, metadata and the raw table.  ``bench.render.html.plots`` and
+verdict and how sure it is, failed and skipped items, one figure per workload and where its
+time went, the one start-up chart, the machine, the comparison with a base file, how to
+reproduce the run, and the short table (the CSV holds every column).  ``bench.render.html.plots`` and
 ``bench.render.html.document`` turn it into a page.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,17 +17,14 @@ from bench.analysis import fits, stats, verdict
 from bench.analysis.explain import WorkloadWhy, explain
 from bench.analysis.fits import GroupFit
 from bench.analysis.records import Instance, Record, instance, instances, labels, records
-from bench.analysis.table import tidy
-from bench.render.html import bounds, curves, why
+from bench.analysis.table import SHORT_COLUMNS, tidy
+from bench.render.html import bounds, curves, reproduce, sure, why
 from bench.render.html.ceilingview import CeilingsView
 from bench.render.html.ceilingview import view as ceilings_view
 from bench.render.html.comparison import ComparisonView, comparison
 from bench.render.html.curves import Overhead
 from bench.render.html.driftview import DriftView, drift_view
 from bench.storage import ResultSet
-
-#: case metadata that differs by design from case to case and says nothing about settings
-_VOLATILE_CASE_METADATA = {"load_avg_1min"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,8 @@ class WorkloadView:
     splits: tuple[why.TimeSplit, ...] = ()
     #: the accounting behind the bars, and why there is none
     explained: WorkloadWhy | None = None
+    #: the machine's ceiling at the verdict's best case (None: none applies or no calibration)
+    ceiling: float | None = None
 
     @property
     def curves(self) -> bool:
@@ -73,9 +72,6 @@ class WorkloadView:
     def shown_fits(self) -> tuple[GroupFit, ...]:
         return tuple(f for f in self.fits if why.identified(f))
 
-    @property
-    def headline_overheads(self) -> list[Overhead]:
-        return curves.headline_overheads(list(self.overheads))
 
 
 @dataclass(frozen=True)
@@ -102,14 +98,15 @@ class Report:
     failed: tuple[FailedCase, ...]
     skipped: tuple[SkippedItem, ...]
     workloads: tuple[WorkloadView, ...]
-    heatmap: curves.Heatmap
     measured_p: tuple[int, ...]
     usl_fitted: bool
     comparison: ComparisonView | None
     machine: tuple[tuple[str, Any], ...]
     versions: tuple[tuple[str, Any], ...]
     config: tuple[tuple[str, Any], ...]
-    case_settings: tuple[tuple[str, str], ...]
+    #: case settings every case shares (one line), and the names of those that differ by case (in the CSV)
+    same_settings: tuple[tuple[str, str], ...]
+    varying_settings: tuple[str, ...]
     columns: tuple[str, ...]
     rows: tuple[Record, ...] = field(repr=False)
     csv: str = field(repr=False)
@@ -117,6 +114,17 @@ class Report:
     ceilings: CeilingsView | None = None
     #: "Machine speed during the run": the reference cycles over time, the ceiling before and after
     drift: DriftView | None = None
+    #: per verdict row, what its best case rests on (None where there is no best case)
+    sure: tuple[sure.Sure | None, ...] = ()
+    reproduce: reproduce.Reproduce | None = None
+    #: `pyperf check` on this file: (unstable, too few processes, all benchmarks)
+    pyperf_check: tuple[int, int, int] = (0, 0, 0)
+    #: start-up (cold - warm) per strategy over every workload: the one start-up chart
+    startup: tuple[curves.Startup, ...] = ()
+    #: how the cases stopped: (stopped on their budget, all with a stop reason, median pairs)
+    stops: tuple[int, int, float | None] = (0, 0, None)
+    #: the machine's topology where the run recorded it (SMT siblings, NUMA nodes...)
+    topology: tuple[tuple[str, Any], ...] = ()
 
     @property
     def unidentified(self) -> str:
@@ -157,47 +165,37 @@ def _workload_view(index: int, inst: Instance, label: str, rows: list[Record], f
     mine = [r for r in rows if instance(r) == inst]
     own_fits = [f for f in fitted if instance(f.key) == inst]
     chosen = (row.best.strategy, row.best.mode) if row and row.best and row.best.faster_than_serial else None
-    serial = _serial_median(mine, row.cores if row else None)
     return WorkloadView(anchor=f"workload-{index}", label=label, params=inst.params,
                         cores=tuple(sorted({int(r["cores"]) for r in mine})),
                         series=tuple(curves.series(inst, rows)), overheads=tuple(curves.overheads(inst, rows)),
                         fits=tuple(own_fits), dots=tuple(why.dots(inst, rows, chosen)),
-                        splits=tuple(why.time_splits(explained, serial)) if explained else (),
-                        explained=explained)
+                        splits=tuple(why.time_splits(explained)) if explained else (),
+                        explained=explained, ceiling=_ceiling(row, rows))
 
 
-def _serial_median(rows: list[Record], cores: int | None) -> float | None:
-    """The serial case's median at the verdict's core count: the time the bars are measured against."""
-    found = [r.get("median_s") for r in rows if r["strategy"] == "serial" and r.get("ok") and int(r["cores"]) == cores]
-    return float(found[0]) if found and found[0] is not None else None
+def _ceiling(row: verdict.VerdictRow | None, rows: list[Record]) -> float | None:
+    best = sure.best_record(row, rows) if row else None
+    return float(best["ceiling"]) if best and best.get("ceiling") else None
 
 
-def with_reasons(rows: list[verdict.VerdictRow], explained: dict[Instance, WorkloadWhy]) -> list[verdict.VerdictRow]:
-    """Each verdict's reading followed by why its best case is not faster (loss, task-size bound)."""
+def with_reasons(rows: list[verdict.VerdictRow], explained: dict[Instance, WorkloadWhy],
+                 found_sure: list[sure.Sure | None]) -> list[verdict.VerdictRow]:
+    """Each verdict's reading followed by why its best case is not faster (loss, task-size bound);
+    a case at its own ideal gets that instead of a loss that its ideal already accounts for."""
     found = []
-    for row in rows:
+    for row, rests in zip(rows, found_sure):
         extra = why.verdict_why(explained.get(row.instance), row.best.strategy, row.best.mode,
                                 row.best.workers) if row.best else ""
-        found.append(replace(row, why=extra))
+        found.append(replace(row, why=sure.near_ideal_words(rests) or extra))
     return found
 
 
-def case_settings(results: ResultSet) -> list[tuple[str, str]]:
-    """Each per-case setting (thread-limit variables first) with its values and how many cases had each."""
-    seen: dict[str, Counter[str]] = {}
-    for result in results.cases:
-        for key, value in result.metadata.items():
-            if key not in _VOLATILE_CASE_METADATA:
-                seen.setdefault(key, Counter())[str(value) if value not in ("", None) else "(unset)"] += 1
-    total = len(results.cases)
-    ordered = sorted(seen, key=lambda k: (not k.startswith("env_"), k))
-    return [(key.removeprefix("env_"), _counted(seen[key], total)) for key in ordered]
-
-
-def _counted(values: Counter[str], total: int) -> str:
-    if len(values) == 1 and sum(values.values()) == total:
-        return f"{next(iter(values))} (all cases)"
-    return ", ".join(f"{value} ({count} cases)" for value, count in values.most_common())
+def stops(rows: list[Record]) -> tuple[int, int, float | None]:
+    """How the parallel cases stopped: (on their time budget, with any stop reason, median pairs)."""
+    parallel = [r for r in rows if r["strategy"] != "serial" and r.get("stop_reason")]
+    budget = sum("budget" in str(r["stop_reason"]) for r in parallel)
+    pairs = sorted(int(r.get("n_pairs") or 0) for r in parallel)
+    return budget, len(parallel), (float(pairs[len(pairs) // 2]) if pairs else None)
 
 
 def _summary(results: ResultSet, rows: list[Record]) -> RunSummary:
@@ -222,6 +220,13 @@ def _summary(results: ResultSet, rows: list[Record]) -> RunSummary:
                    complete=results.complete)
 
 
+def short_columns(frame: pd.DataFrame) -> list[str]:
+    """The page's table: `bench table`'s short columns that say something here (the heading
+    names the parameters; an error column with no error is left out), narrow enough for a laptop."""
+    empty = {c for c in ("error",) if c in frame.columns and not frame[c].fillna("").astype(str).str.strip().any()}
+    return [c for c in SHORT_COLUMNS if c in frame.columns and c != "params" and c not in empty]
+
+
 def _pairs(mapping: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((str(k), v) for k, v in mapping.items() if v not in (None, "", [], {})))
 
@@ -241,7 +246,11 @@ def build(results: ResultSet, base: ResultSet | None = None, *, source: str = "r
     names = labels(found)
     fitted = fits.fit_groups(frame, seed)
     explained = {w.instance: w for w in explain(results, frame=frame)}
-    verdicts = with_reasons(verdict.verdicts(found, names, rows), explained)
+    by_key = {result.case.key: result for result in results.cases}
+    plain = verdict.verdicts(found, names, rows)
+    rests = [sure.sure(v, rows, by_key) for v in plain]
+    verdicts = with_reasons(plain, explained, rests)
+    same, varying = reproduce.same_for_all(results)
     compared = None
     if base is not None:
         compared = comparison(base, results, keyed_records(base, tidy(base)), rows)
@@ -252,14 +261,16 @@ def build(results: ResultSet, base: ResultSet | None = None, *, source: str = "r
         skipped=tuple(skipped_items(results)),
         workloads=tuple(_workload_view(i, inst, names[inst], rows, fitted, explained.get(inst), v)
                         for i, (inst, v) in enumerate(zip(found, verdicts))),
-        heatmap=curves.heatmap(found, names, rows),
         measured_p=tuple(sorted({p.p for f in fitted for p in f.points})),
         usl_fitted=any(isinstance(f.usl, stats.USLFit) for f in fitted),
         comparison=compared,
         machine=_pairs({k: v for k, v in meta.items() if not k.startswith("version_")}),
         versions=_pairs({k.removeprefix("version_"): v for k, v in meta.items() if k.startswith("version_")}),
-        config=_pairs(results.config), case_settings=tuple(case_settings(results)),
-        columns=tuple(frame.columns), rows=tuple(rows[:bounds.MAX_ROWS]),
+        config=_pairs(results.config), same_settings=same, varying_settings=varying,
+        columns=tuple(short_columns(frame)), rows=tuple(rows[:bounds.MAX_ROWS]),
         csv=frame.head(bounds.MAX_ROWS).to_csv(index=False), ceilings=ceilings_view(results, frame),
-        drift=drift_view(results), notes=tuple(notes),
+        drift=drift_view(results), notes=tuple(notes), sure=tuple(rests),
+        reproduce=reproduce.reproduce(results, source), pyperf_check=sure.pyperf_check_counts(results.cases),
+        startup=tuple(curves.startup(rows)), stops=stops(rows),
+        topology=_pairs({k: v for k, v in meta.items() if "topology" in k or "numa" in k or "smt" in k}),
     )

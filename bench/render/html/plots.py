@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, NullLocator
 
-from bench.render.html.curves import Heatmap, Overhead, Series
+from bench.render.html.curves import Series, Startup
 from bench.render.html.driftview import DriftView
 from bench.render.html.why import Dot, TimeSplit
 
@@ -75,7 +74,8 @@ def _render(draw: Callable[..., None], *args: object, size: tuple[float, float] 
 
 
 def _times(value: float, _: object = None) -> str:
-    return f"{value:.3g}×"
+    """A speed-up tick: 'x2', 'x0.5' (the page's one notation)."""
+    return f"x{value:.3g}"
 
 
 def _cores_axis(ax: Axes, cores: Sequence[int]) -> None:
@@ -89,14 +89,13 @@ def _cores_axis(ax: Axes, cores: Sequence[int]) -> None:
 
 
 def _value_axis(ax: Axes, values: Sequence[float]) -> None:
-    """Log scale when the values span a wide range (e.g. 0.002x and 3x on one plot)."""
-    positive = [v for v in values if v and v > 0 and math.isfinite(v)]
-    if positive and max(positive) / min(positive) > LOG_SPAN:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_minor_formatter(NullFormatter())
-    else:
-        ax.set_ylim(bottom=0)
+    """Speed-up on a log axis in every figure, with round ticks spanning every value drawn:
+    the same ratio is the same distance everywhere (x0.5 as far below 1 as x2 above)."""
+    ticks, low, high = speedup_ticks(values)
+    ax.set_yscale("log")
+    ax.set_yticks(ticks)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_ylim(low, high)
     ax.yaxis.set_major_formatter(FuncFormatter(_times))
 
 
@@ -163,101 +162,14 @@ def speedup_plot(items: Sequence[Series], cores: Sequence[int], palette: dict[st
     return _render(_draw_speedup, items, cores, palette, size=_legend_size(items))
 
 
-def _draw_efficiency(figure: Figure, items: Sequence[Series], cores: Sequence[int], palette: dict[str, str]) -> None:
-    ax = figure.add_subplot()
-    values = [1.0]
-    for item, style in _styles(items, palette):
-        shown = [(p.cores, p.efficiency) for p in item.points if p.efficiency is not None]
-        ax.plot([cores for cores, _ in shown], [value for _, value in shown], **style)
-        values += [value for _, value in shown]
-    ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1.2)
-    _cores_axis(ax, cores)
-    _value_axis(ax, values)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-    ax.set_ylabel("efficiency")
-    ax.set_title("Efficiency vs cores")
-    _legend(figure, items, palette, "perfect (1.0)")
-
-
-def efficiency_plot(items: Sequence[Series], cores: Sequence[int], palette: dict[str, str]) -> str:
-    return _render(_draw_efficiency, items, cores, palette, size=_legend_size(items))
-
-
 def _legend_size(items: Sequence[Series]) -> tuple[float, float]:
     """Taller figures for longer keys, so the axes keep the same height."""
     rows = math.ceil(len(_key(items, {}, "")) / LEGEND_COLUMNS)
     return SIZE[0], SIZE[1] + 0.2 * rows
 
 
-def _draw_overhead(figure: Figure, items: Sequence[Overhead], palette: dict[str, str]) -> None:
-    ax = figure.add_subplot()
-    labels = [f"{o.strategy}\n{_count(o.cores, 'core')}, {_count(o.workers, 'worker')}" for o in items]
-    counts = {(o.cores, o.workers) for o in items}
-    if len(counts) == 1:  # all at the same count: say it once, under the axis
-        labels = [o.strategy for o in items]
-    millis = [o.overhead_s * 1000 for o in items]
-    y = np.arange(len(items))
-    colours = [palette.get(o.strategy, "#333333") if v >= 0 else "#bbbbbb" for o, v in zip(items, millis)]
-    ax.barh(y, millis, color=colours, height=0.55, hatch=[None if v >= 0 else "//" for v in millis])
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    ax.axvline(0, color="#555555", linewidth=0.9)
-    ax.grid(axis="y", visible=False)
-    for position, value in zip(y, millis):
-        # a negative bar's words go right of zero too: on its left they ran into the row's label
-        text = f"{value:.3g} ms" if value >= 0 else f"{value:.3g} ms: cold faster, noise"
-        ax.annotate(text, (max(value, 0.0), position), xytext=(4, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=8)
-    ax.margins(x=0.35 if min(millis) < 0 else 0.25)
-    where = f", {_count(items[0].cores, 'core')}, {_count(items[0].workers, 'worker')}" if len(counts) == 1 else ""
-    ax.set_xlabel(f"cold median \u2212 warm median (ms){where}")
-    ax.set_title("Start-up: cold \u2212 warm", loc="left")
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def overhead_plot(items: Sequence[Overhead], palette: dict[str, str]) -> str:
-    """Cold minus warm median per strategy, cores and workers (what pool start-up costs)."""
-    height = max(2.0, 1.0 + 0.36 * len(items))
-    return _render(_draw_overhead, items, palette, size=(SIZE[0], height))
-
-
-# ---------------------------------------------------------------- across workloads
-
-
-def _cell_text(value: float | None, detail: str) -> str:
-    if value is None:
-        return "not measured"
-    return f"{value:.3g}×\n{detail.replace(' workers', 'w')}"
-
-
-def _draw_heatmap(figure: Figure, heat: Heatmap) -> None:
-    ax = figure.add_subplot()
-    grid = np.array([[math.log2(v) if v else np.nan for v in row] for row in heat.values], dtype=float)
-    # each side of 1x scaled on its own: 3x faster is deep blue even when another cell is 300x slower
-    finite = grid[np.isfinite(grid)]
-    low = min(-1.0, float(finite.min())) if finite.size else -1.0
-    high = max(1.0, float(finite.max())) if finite.size else 1.0
-    cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#eeeeee")
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=TwoSlopeNorm(0.0, low, high), aspect="auto")
-    for (i, j), value in np.ndenumerate(grid):
-        speed = heat.values[i][j]
-        dark = math.isfinite(value) and (value > 0.6 * high or value < 0.6 * low)
-        ax.text(j, i, _cell_text(speed, heat.details[i][j]), ha="center", va="center", fontsize=8,
-                color="white" if dark else "#222222")
-    ax.set_xticks(range(len(heat.columns)), heat.columns, rotation=30, ha="right", rotation_mode="anchor")
-    ax.set_yticks(range(len(heat.rows)), heat.rows)
-    ax.tick_params(length=0)
-    ax.grid(visible=False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    bar = figure.colorbar(image, ax=ax, shrink=0.85)
-    ticks = nice_ticks(2.0 ** low, 2.0 ** high)
-    bar.set_ticks([math.log2(t) for t in ticks], labels=[_times(t) for t in ticks])
-    bar.set_label("speed-up (log scale)")
-    ax.set_title(f"Best speed-up at {heat.cores} cores")
 
 
 NICE = (1.0, 2.0, 5.0)
@@ -283,12 +195,6 @@ def _spread(values: list[float], extreme: float, most: int) -> list[float]:
     return kept
 
 
-def heatmap_plot(heat: Heatmap) -> str:
-    width = min(12.0, max(5.5, 2.2 + 1.4 * len(heat.columns)))
-    height = max(2.4, 1.1 + 0.62 * len(heat.rows))
-    return _render(_draw_heatmap, heat, size=(width, height))
-
-
 def _draw_drift(figure: Figure, view: DriftView, palette: dict[str, str]) -> None:
     if view.readings:
         over_time, beside = figure.subplots(1, 2, gridspec_kw={"width_ratios": [5, 1]})
@@ -297,112 +203,147 @@ def _draw_drift(figure: Figure, view: DriftView, palette: dict[str, str]) -> Non
         over_time = figure.subplots()
     for instance in dict.fromkeys(p.instance for p in view.points):
         mine = [p for p in view.points if p.instance == instance]
-        over_time.plot([(p.when - view.start) / 60 for p in mine], [p.speed for p in mine], ".", markersize=3,
-                       color=palette.get(instance, "#555555"), label=instance)
+        over_time.plot([(p.when - view.start) / 60 for p in mine], [p.speed for p in mine], "o", markersize=3.5,
+                       color=palette.get(instance, "#555555"), label=instance.split("[")[0])
     over_time.axhline(1.0, color="#999999", linewidth=0.8)
+    speeds = [p.speed for p in view.points] + [1.0]
+    over_time.set_ylim(min(0.8, min(speeds) - 0.05), max(1.2, max(speeds) + 0.05))  # +-20 % at least: no zoom on noise
     over_time.set_xlabel("minutes into the run")
-    over_time.set_ylabel("reference speed (1 = usual)")
-    over_time.set_title("Machine speed over the run")
-    over_time.legend(loc="lower left", fontsize=7, markerscale=2)
+    over_time.set_ylabel("speed (1 = usual)")
+    over_time.set_title("Speed of each case's serial reference", loc="left")
+    over_time.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, markerscale=1.5)
 
 
 def _draw_readings(ax: Axes, view: DriftView) -> None:
-    """The CPU ceiling at the most cores, before and after the matrix, with its interval."""
+    """The CPU ceiling at the most cores, before and after the matrix, on an axis from x1 to the
+    core count: a 0.01 difference then looks like one."""
     for x, reading in enumerate(view.readings):
         ax.errorbar([x], [reading.value], yerr=[[reading.value - reading.ci_low], [reading.ci_high - reading.value]],
                     fmt="o", color="#333333", capsize=3)
     ax.set_xticks(range(len(view.readings)), [r.label for r in view.readings])
     ax.set_xlim(-0.6, len(view.readings) - 0.4)
-    ax.set_title(f"CPU ceiling, {view.readings[0].cores} cores", fontsize=8.5)
+    cores = view.readings[0].cores
+    ticks, _, high = speedup_ticks([1.0, float(cores), *(r.ci_high for r in view.readings)])
+    ax.set_yscale("log")
+    ax.set_yticks(ticks)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_ylim(1.0, high)
+    ax.set_title(f"CPU ceiling\n{cores} cores", fontsize=8.5)
     ax.yaxis.set_major_formatter(FuncFormatter(_times))
 
 
 def drift_plot(view: DriftView) -> str:
     palette = colours(list(dict.fromkeys(p.instance for p in view.points)))
-    return _render(_draw_drift, view, palette, size=(7.5, 2.8))
+    return _render(_draw_drift, view, palette, size=(9.0, 2.6))
+
+
 # ---------------------------------------------------------------- why not more
 
-ROW_HEIGHT = 0.27
+ROW_HEIGHT = 0.3
 RECOMMENDED = "#17663a"
+IDEAL = "#8a8a8a"
+BOUND = "#111111"
+CEILING = "#b03a2e"
 
 
 def _dot_rows(items: Sequence[Dot]) -> list[str]:
     return list(dict.fromkeys(d.label for d in items))
 
 
-def _draw_dots(figure: Figure, items: Sequence[Dot], palette: dict[str, str]) -> None:
+def _draw_dots(figure: Figure, items: Sequence[Dot], palette: dict[str, str], ceiling: float | None) -> None:
     ax = figure.add_subplot()
     rows = _dot_rows(items)
-    cores = sorted({d.cores for d in items})
-    shapes = {c: ("o" if c == cores[-1] else "D") for c in cores}
+    both = len({d.mode for d in items}) > 1
     for d in items:
-        y = rows.index(d.label)
+        y = rows.index(d.label) + ((-0.17 if d.mode == "warm" else 0.17) if both else 0.0)
         colour = palette.get(d.strategy, "#333333")
-        low, high = d.ci_low or d.speedup, d.ci_high or d.speedup
-        filled = d.cores == cores[-1]
-        ax.plot([low, high], [y, y], color=colour, linewidth=2.2 if filled else 1.2, alpha=0.9 if filled else 0.5)
-        ax.plot([d.speedup], [y], marker=shapes[d.cores], color=colour, markersize=6 if filled else 4.5,
-                markerfacecolor=colour if filled else "white", linestyle="none")
-    _dot_axes(ax, items, rows, cores)
-    _dot_key(figure, cores, shapes)
+        warm = d.mode == "warm"
+        ax.plot([d.ci_low or d.speedup, d.ci_high or d.speedup], [y, y], color=colour, linewidth=2.0 if warm else 1.2)
+        ax.plot([d.speedup], [y], marker="o", color=colour, markersize=6, linestyle="none",
+                markerfacecolor=colour if warm else "white")
+        for value, colour in ((d.ideal, IDEAL), (d.bound, BOUND)):
+            if value:
+                ax.plot([value], [y], marker="|", color=colour, markersize=8, markeredgewidth=1.8, linestyle="none")
+    if ceiling:
+        ax.axvline(ceiling, color=CEILING, linestyle="--", linewidth=1.0)
+    _dot_axes(ax, items, rows, ceiling)
+    _dot_key(figure, both, ceiling is not None)
 
 
-def _dot_axes(ax: Axes, items: Sequence[Dot], rows: list[str], cores: list[int]) -> None:
-    labels = [f"\u2605 {row}" if any(d.recommended and d.label == row for d in items) else row for row in rows]
-    ax.set_yticks(range(len(rows)), labels)
+def _dot_axes(ax: Axes, items: Sequence[Dot], rows: list[str], ceiling: float | None) -> None:
+    recommended = {d.label for d in items if d.recommended}
+    ax.set_yticks(range(len(rows)), [f"\u2605 {row}" if row in recommended else row for row in rows])
     for tick, row in zip(ax.get_yticklabels(), rows):
-        if any(d.recommended and d.label == row for d in items):
+        if row in recommended:
             tick.set_color(RECOMMENDED)
             tick.set_fontweight("bold")
     ax.set_ylim(len(rows) - 0.5, -0.5)
     _family_separators(ax, items, rows)
     ax.axvline(1.0, color="#999999", linewidth=0.9)
-    ax.axvline(float(cores[-1]), color="#555555", linestyle=":", linewidth=1.2)
-    values = [1.0, float(cores[-1])] + [v for d in items for v in (d.speedup, d.ci_low, d.ci_high) if v]
+    values = [1.0, ceiling or 1.0] + [v for d in items for v in (d.speedup, d.ci_low, d.ci_high, d.ideal, d.bound) if v]
     _speedup_x_axis(ax, values)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(f"speed-up over serial (line: 95% CI; dotted: {cores[-1]}\u00d7 = ideal at {cores[-1]} cores)")
+    ax.set_xlabel(f"speed-up over serial at {items[0].cores} cores (log scale; line: 95% interval)")
 
 
 def _family_separators(ax: Axes, items: Sequence[Dot], rows: list[str]) -> None:
-    """A thin line and the family's name where one family of strategies ends and the next begins."""
+    """A thin line where one family of strategies ends and the next begins, its name in the right margin."""
     family_of = {d.label: d.family for d in items}
-    for i, row in enumerate(rows):
-        if i == 0 or family_of[row] != family_of[rows[i - 1]]:
-            if i:
-                ax.axhline(i - 0.5, color="#bbbbbb", linewidth=0.8)
-            ax.annotate(family_of[row], (1.0, i - 0.5), xycoords=("axes fraction", "data"), xytext=(-2, -1),
-                        textcoords="offset points", ha="right", va="top", fontsize=7.5, color="#777777",
-                        style="italic")
+    starts = [i for i, row in enumerate(rows) if i == 0 or family_of[row] != family_of[rows[i - 1]]]
+    for first, end in zip(starts, starts[1:] + [len(rows)]):
+        if first:
+            ax.axhline(first - 0.5, color="#bbbbbb", linewidth=0.8)
+        ax.annotate(family_of[rows[first]], (1.0, (first + end - 1) / 2), xycoords=("axes fraction", "data"),
+                    xytext=(4, 0), textcoords="offset points", ha="left", va="center", rotation=90,
+                    fontsize=7.5, color="#777777", style="italic", annotation_clip=False)
+
+
+def speedup_ticks(values: Sequence[float]) -> tuple[list[float], float, float]:
+    """Round log ticks for speed-ups that reach past every value drawn (no point beyond the last
+    tick), and the axis limits: the page's one speed-up axis."""
+    positive = [v for v in values if v and v > 0 and math.isfinite(v)] or [0.5, 2.0]
+    low, high = min(positive), max(positive)
+    candidates = [m * 10.0 ** e for e in range(-6, 7) for m in NICE]
+    below = max((c for c in candidates if c <= high), default=high)
+    top = below if high <= below * 1.25 else min((c for c in candidates if c >= high), default=high)
+    bottom = max((c for c in candidates if c <= low), default=low)
+    ticks = sorted({bottom, *nice_ticks(bottom, top, most=5), top})
+    return ticks, bottom / 1.15, max(high, top) * 1.12
 
 
 def _speedup_x_axis(ax: Axes, values: Sequence[float]) -> None:
-    positive = [v for v in values if v and v > 0 and math.isfinite(v)]
-    if positive and max(positive) / min(positive) > LOG_SPAN:
-        ax.set_xscale("log")
-        ax.set_xticks(nice_ticks(min(positive), max(positive), most=5))
-        ax.xaxis.set_minor_locator(NullLocator())
-    else:
-        ax.set_xlim(left=0, right=max(positive) * 1.08)
+    """The same log axis as every speed-up of the page, spanning every value drawn."""
+    ticks, low, high = speedup_ticks(values)
+    ax.set_xscale("log")
+    ax.set_xticks(ticks)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(low, high)
     ax.xaxis.set_major_formatter(FuncFormatter(_times))
 
 
-def _dot_key(figure: Figure, cores: list[int], shapes: dict[int, str]) -> None:
-    handles = [Line2D([], [], color="#444444", marker=shapes[c], linestyle="none",
-                      markerfacecolor="#444444" if c == cores[-1] else "white", label=_count(c, "core"))
-               for c in reversed(cores)]
+def _dot_key(figure: Figure, both: bool, ceiling: bool) -> None:
+    handles = []
+    if both:
+        handles += [Line2D([], [], color="#444444", marker="o", linestyle="none", label="warm"),
+                    Line2D([], [], color="#444444", marker="o", markerfacecolor="white", linestyle="none",
+                           label="cold")]
+    handles += [Line2D([], [], color=IDEAL, marker="|", markeredgewidth=1.8, linestyle="none", label="ideal"),
+                Line2D([], [], color=BOUND, marker="|", markeredgewidth=1.8, linestyle="none",
+                       label="task-size bound")]
+    if ceiling:
+        handles.append(Line2D([], [], color=CEILING, linestyle="--", label="machine ceiling"))
     handles.append(Line2D([], [], color=RECOMMENDED, marker="*", linestyle="none", label="recommended"))
-    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
 
 
-def dot_plot(items: Sequence[Dot], palette: dict[str, str]) -> str:
-    """Speed-up per strategy and mode at one or two core counts: a dot and its interval per row."""
-    height = 1.3 + ROW_HEIGHT * len(_dot_rows(items))
-    return _render(_draw_dots, items, palette, size=(6.4, height))
+def dot_plot(items: Sequence[Dot], palette: dict[str, str], ceiling: float | None = None) -> str:
+    """Speed-up per strategy at the most cores, warm and cold, each against its own ideal and the
+    bound its task sizes set, and the machine's ceiling: a dot and its interval per mode."""
+    height = 1.6 + ROW_HEIGHT * len(_dot_rows(items))
+    return _render(_draw_dots, items, palette, ceiling, size=(6.4, height))
 
 
-SPLIT_COLOURS = {"work": "#4c78a8", "overhead": "#e45756", "waiting": "#f2a541", "idle": "#d0d5db",
-                 "start-up": "#9467bd"}
+SPLIT_COLOURS = {"work": "#4c78a8", "overhead": "#e45756", "waiting": "#f2a541", "idle": "#d0d5db"}
 
 
 def _draw_splits(figure: Figure, items: Sequence[TimeSplit], cores: int) -> None:
@@ -415,17 +356,50 @@ def _draw_splits(figure: Figure, items: Sequence[TimeSplit], cores: int) -> None
         left += widths
     bounds = [(i, s.bound_s) for i, s in enumerate(items) if s.bound_s]
     if bounds:
-        ax.plot([b for _, b in bounds], [i for i, _ in bounds], linestyle="none", marker="|", markersize=16,
-                markeredgewidth=2.2, color="#111111", label="fastest the task sizes allow")
+        ax.plot([b for _, b in bounds], [i for i, _ in bounds], linestyle="none", marker="|", markersize=14,
+                markeredgewidth=2.0, color=BOUND, label="fastest the task sizes allow")
+    for i, split in enumerate(items):
+        words = f"work {split.work_share:.0%}" + ("; beats its bound" if split.beats_bound else "")
+        ax.annotate(words, (max(split.total_s, split.bound_s or 0.0), i), xytext=(5, 0), textcoords="offset points",
+                    va="center", ha="left", fontsize=7.5, color="#444444")
     ax.set_yticks(y, [f"{s.strategy} ({s.mode})" for s in items])
     ax.set_ylim(len(items) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
-    ax.set_xlim(left=0)
-    ax.set_xlabel(f"seconds per cycle: the {cores} cores' time, divided by {cores}")
+    ax.set_xlim(0, max(max(s.total_s, s.bound_s or 0.0) for s in items) * 1.6)
+    ax.set_xlabel(f"seconds per cycle (the {cores} cores' time / {cores})")
     figure.legend(loc="outside lower center", ncols=3)
 
 
 def split_plot(items: Sequence[TimeSplit], cores: int) -> str:
     """Where each strategy's time went at the largest core count, with the task-size bound marked."""
-    height = 1.6 + 0.34 * len(items)
+    height = 1.6 + ROW_HEIGHT * len(items)
     return _render(_draw_splits, items, cores, size=(6.4, height))
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
+def _draw_startup(figure: Figure, items: Sequence[Startup], palette: dict[str, str]) -> None:
+    ax = figure.add_subplot()
+    y = np.arange(len(items))
+    millis = [s.median_s * 1000 for s in items]
+    colours_ = [palette.get(s.strategy, "#333333") if v >= 0 else "#bbbbbb" for s, v in zip(items, millis)]
+    ax.barh(y, millis, color=colours_, height=0.55, hatch=[None if v >= 0 else "//" for v in millis])
+    for i, item in enumerate(items):
+        spread = f" ({_ms(item.low_s * 1000)} to {_ms(item.high_s * 1000)})" if item.workloads > 1 else ""
+        text = f"{_ms(millis[i])} ms{spread}" + (": cold faster, noise" if millis[i] < 0 else "")
+        ax.annotate(text, (max(millis[i], 0.0), i), xytext=(4, 0), textcoords="offset points",
+                    va="center", ha="left", fontsize=7.5)
+    ax.set_yticks(y, [s.strategy for s in items])
+    ax.set_ylim(len(items) - 0.5, -0.5)
+    ax.axvline(0, color="#555555", linewidth=0.9)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(min(0.0, min(millis) * 1.5), max(max(millis), 1.0) * 2.2)
+    n = max(s.workloads for s in items)
+    ax.set_xlabel(f"cold \u2212 warm median, ms: median of {_count(n, 'workload')} (range)")
+
+
+def startup_plot(items: Sequence[Startup], palette: dict[str, str]) -> str:
+    """What starting each strategy's pool costs, one bar per strategy over every workload."""
+    return _render(_draw_startup, items, palette, size=(6.4, 1.3 + ROW_HEIGHT * len(items)))

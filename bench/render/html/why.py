@@ -51,10 +51,12 @@ class Dot:
     ci_low: float | None
     ci_high: float | None
     recommended: bool
+    ideal: float | None = None  # the case's own ideal speed-up (analytic, else p)
+    bound: float | None = None  # the best speed-up its task sizes allow (task_bound_speedup)
 
     @property
     def label(self) -> str:
-        return f"{self.strategy} ({self.mode})"
+        return self.strategy
 
 
 def _best_per_row(rows: list[Record]) -> dict[tuple[str, str, int], Record]:
@@ -69,13 +71,17 @@ def _best_per_row(rows: list[Record]) -> dict[tuple[str, str, int], Record]:
 
 
 def dots(inst: Instance, rows: list[Record], recommended: tuple[str, str] | None) -> list[Dot]:
-    """Every (strategy, mode) of a workload at each core count, rows ordered for the plot:
-    families by their best speed-up, within a family by speed-up at the most cores."""
+    """Every (strategy, mode) of a workload at its most cores (the verdict's), one row per strategy,
+    rows ordered for the plot: families by their best speed-up, within a family by speed-up.
+    Fewer cores are in the CSV: a second dot per row doubled the rows and answered no question."""
+    from bench.render.html.sure import ideal_of
+
     mine = [r for r in rows if instance(r) == inst and usable(r)]
+    top = max((int(r["cores"]) for r in mine), default=0)
     found = [Dot(strategy=s, mode=m, family=family(s), cores=c, workers=int(r["workers"]),
                  speedup=float(r["speedup"]), ci_low=r.get("speedup_ci_low"), ci_high=r.get("speedup_ci_high"),
-                 recommended=(s, m) == recommended)
-             for (s, m, c), r in _best_per_row(mine).items()]
+                 recommended=s == (recommended or ("", ""))[0], ideal=ideal_of(r), bound=r.get("task_bound_speedup"))
+             for (s, m, c), r in _best_per_row(mine).items() if c == top]
     return sorted(found, key=_order(found))
 
 
@@ -86,7 +92,9 @@ def _order(found: list[Dot]) -> Callable[[Dot], tuple[Any, ...]]:
     family_best: dict[str, float] = {}
     for d in found:
         family_best[d.family] = max(family_best.get(d.family, 0.0), row_best.get(d.label, 0.0))
-    return lambda d: (-family_best[d.family], d.family, -row_best.get(d.label, 0.0), d.label, d.cores)
+    for d in found:
+        row_best[d.label] = max(row_best.get(d.label, 0.0), d.speedup)
+    return lambda d: (-family_best[d.family], d.family, -row_best.get(d.label, 0.0), d.label, d.mode != "warm")
 
 
 # ---------------------------------------------------------------- where the time went
@@ -99,41 +107,42 @@ class TimeSplit:
     strategy: str
     mode: str  # the mode whose accounting is split (warm where measured)
     p: int
-    parts: tuple[tuple[str, float], ...]  # (work|overhead|waiting|idle|start-up, seconds)
-    bound_s: float | None  # the fastest the task sizes allow: serial time / task-size bound
-    startup_note: str  # a negative start-up, said in words
+    parts: tuple[tuple[str, float], ...]  # (work|overhead|waiting|idle, seconds)
+    #: the fastest the task sizes allow, on the same clock as the bar: the case's own serial
+    #: reference time (cycle x speed-up) / the task-size bound
+    bound_s: float | None
+    speedup: float
+    bound_speedup: float | None
 
     @property
     def total_s(self) -> float:
         return sum(seconds for _, seconds in self.parts)
 
+    @property
+    def work_share(self) -> float:
+        return dict(self.parts).get("work", 0.0) / self.total_s if self.total_s > 0 else 0.0
 
-def _split_parts(case: CaseWhy, startup: float | None) -> tuple[tuple[str, float], ...]:
+    @property
+    def beats_bound(self) -> bool:
+        """Faster than its task sizes allow on an ideal machine: possible only through noise, or
+        through tasks that ran faster in the case than when they were timed alone."""
+        return self.bound_speedup is not None and self.speedup > self.bound_speedup
+
+
+def time_split(case: CaseWhy) -> TimeSplit:
+    """One case's bar: each part of p x wall divided by p, which adds up to one cycle's wall time."""
     acc = case.accounting
     assert acc is not None
-    parts = [(name, acc.part(name) / acc.p) for name in accounting.PARTS]
-    if startup is not None and startup > 0:
-        parts.append(("start-up", startup))
-    return tuple(parts)
+    parts = tuple((name, acc.part(name) / acc.p) for name in accounting.PARTS)
+    wall = acc.budget_s / acc.p
+    bound = case.bound.speedup if case.bound else None
+    return TimeSplit(case.strategy, case.mode, case.p, parts, wall * case.speedup / bound if bound else None,
+                     case.speedup, bound)
 
 
-def _startup_of(why: WorkloadWhy, case: CaseWhy) -> float | None:
-    cold = next((c for c in why.cases if (c.strategy, c.workers, c.mode) == (case.strategy, case.workers, "cold")),
-                None)
-    return cold.startup_s if cold else None
-
-
-def time_split(why: WorkloadWhy, case: CaseWhy, serial_s: float | None) -> TimeSplit:
-    startup = _startup_of(why, case) if case.mode == "warm" else None
-    note = f"cold was {-startup * 1000:.3g} ms faster than warm (noise): no start-up shown" \
-        if startup is not None and startup < 0 else ""
-    bound_s = serial_s / case.bound.speedup if case.bound and serial_s else None
-    return TimeSplit(case.strategy, case.mode, case.p, _split_parts(case, startup), bound_s, note)
-
-
-def time_splits(why: WorkloadWhy, serial_s: float | None) -> list[TimeSplit]:
-    """One bar per strategy at the largest core count: its warm case where it has one,
-    at its fastest worker count, fastest strategy first."""
+def time_splits(why: WorkloadWhy) -> list[TimeSplit]:
+    """One bar per strategy at the largest core count: its warm case where it has one (start-up
+    has its own chart), at its fastest worker count, fastest strategy first."""
     chosen: dict[str, CaseWhy] = {}
     for case in why.cases:  # fastest first
         if case.accounting is None:
@@ -141,7 +150,7 @@ def time_splits(why: WorkloadWhy, serial_s: float | None) -> list[TimeSplit]:
         current = chosen.get(case.strategy)
         if current is None or (current.mode == "cold" and case.mode == "warm"):
             chosen[case.strategy] = case
-    return [time_split(why, case, serial_s) for case in chosen.values()]
+    return [time_split(case) for case in chosen.values()]
 
 
 # ---------------------------------------------------------------- scaling models worth a row
