@@ -64,6 +64,10 @@ BUILTIN_STRATEGIES.update({
     "mpire": "bench.strategies.mpire_pool:Mpire",
     "ray": "bench.strategies.ray_local:Ray",
     "interpreters": "bench.strategies.interpreters:Interpreters",
+    # issue 31: the seeds' remaining systems
+    "dask-delayed-threads": "bench.strategies.dask_delayed:DelayedThreads",
+    "dask-delayed-processes": "bench.strategies.dask_delayed:DelayedProcesses",
+    "mpi": "bench.strategies.mpi:MPIPool",
 })
 
 _workloads: dict[str, str | Callable[[], Any]] = {**BUILTIN_WORKLOADS, **OPT_IN_WORKLOADS}
