@@ -271,7 +271,9 @@ class CaseArms:
 
     def _reduced(self, mapped: Callable[[], list[Any]]) -> list[Any]:
         """The map, then the workload's reduce (a merge, the final shared state): both inside the timed cycle."""
-        return list(self.workload.reduce(self.case["params"], mapped()))
+        results = mapped()
+        reduce = getattr(self.workload, "reduce", None)  # none in a checkout from before it (a bench ab side)
+        return list(reduce(self.case["params"], results)) if reduce is not None else results
 
     def cycle(self, arm: str) -> float:
         """Time one cycle of ``arm``; CaseFailed when it raises or its results differ from serial."""
