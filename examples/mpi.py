@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from examples._common import measure, naive_line, parser, timed
-from examples.fib import fib, make_inputs
+from examples._common import naive_line, timed
+from examples.fib import fib, fib_main
 
 
 def tutorial(inputs: list[int]) -> list[int]:
@@ -31,12 +31,7 @@ def naive(inputs: list[int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--k", type=int, default=29, help="inputs are range(0, k)")
-    args = p.parse_args(argv)
-    inputs = make_inputs(args.k)
-    print(naive(inputs))
-    measure(fib, inputs, args, strategies="mpi,pool-map", modes="cold,warm")
+    fib_main(argv, __doc__, naive, "mpi,pool-map", modes="cold,warm")
 
 
 if __name__ == "__main__":
