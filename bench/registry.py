@@ -37,6 +37,7 @@ OPT_IN_WORKLOADS: dict[str, str] = {
     "shared-memory": "workloads.shared_state:SHARED_MEMORY",
     "shared-partials": "workloads.shared_state:PARTIALS",
     "wordcount": "workloads.wordcount:WORKLOAD",
+    "wordcount-ocr": "workloads.wordcount:OCR_WORKLOAD",
 }
 
 BUILTIN_STRATEGIES: dict[str, str] = {

@@ -29,3 +29,17 @@ def test_a_tiny_run_agrees_with_serial(tmp_path, no_leaked_processes):
     pages = wordcount.WORKLOAD.make_tasks(PARAMS)
     [merged] = wordcount.WORKLOAD.reduce(PARAMS, [wordcount.count_words(page) for page in pages])
     assert {r.metrics["distinct_words"] for r in results.cases} == {len(merged)}
+
+
+def test_the_ocr_variant_counts_the_words_tesseract_reads(tmp_path, no_leaked_processes):
+    ocr = wordcount.OCR_WORKLOAD
+    if ocr.unavailable_reason() is not None:
+        import pytest
+
+        pytest.skip(ocr.unavailable_reason())
+    request = RunRequest(workloads=("wordcount-ocr",), strategies=("serial", "threads"), cores=(1,), workers=(2,),
+                         modes=("warm",), sets=("wordcount-ocr.pages=2", "wordcount-ocr.words=4"), profile="quick",
+                         calibrate=False, progress=False, processes=1, output=tmp_path / "r.json")
+    results = run_matrix(request)
+    assert all(r.ok for r in results.cases), [(r.case.key, r.error) for r in results.cases if not r.ok]
+    assert all(r.metrics["total_words"] >= 6 for r in results.cases)  # 2 pages x 4 words, read by tesseract

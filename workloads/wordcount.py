@@ -10,6 +10,10 @@ speed-up shows it).  Process strategies also pay for shipping each page in and
 its counts back.  Pages are generated once per case process from their index
 (Zipf-like word frequencies, sentences with capitals and punctuation), so every
 strategy counts the same text; the result (word -> count) is exact.
+
+``wordcount-ocr`` is the tutorial's own pipeline where tesseract is installed:
+each task renders one of the ``ocr`` workload's pages, OCRs it (one OpenMP
+thread per tesseract) and counts its words; the same reduce merges them.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from typing import Any, Callable, Sequence
 from bench.model import Param, Params, WorkloadBase
 from workloads._common import resolve
 from workloads._text import VOCABULARY
+from workloads.ocr import OcrWorkload, ocr_task
 
 PARAMS = (
     Param("pages", int, 16, 64, "number of pages (one task each)", minimum=1),
@@ -68,6 +73,17 @@ def merge_counts(counts: Sequence[dict[str, int]]) -> dict[str, int]:
     return dict(total)
 
 
+def ocr_count_words(task: Any) -> dict[str, int]:
+    """The OCR variant's map: OCR one rendered page (the ocr workload's task), then count its words."""
+    return count_words(ocr_task(task))
+
+
+def count_summary(results: Sequence[Any]) -> dict[str, float]:
+    """Distinct and total words of the merged counts."""
+    merged = results[0] if results else {}
+    return {"distinct_words": float(len(merged)), "total_words": float(sum(merged.values()))}
+
+
 class WordCountWorkload(WorkloadBase):
     """Word counts per page (map), merged (reduce)."""
 
@@ -89,8 +105,25 @@ class WordCountWorkload(WorkloadBase):
         return [merge_counts(results)]
 
     def summarize(self, params: Params, results: Sequence[Any]) -> dict[str, float]:
-        merged = results[0] if results else {}
-        return {"distinct_words": float(len(merged)), "total_words": float(sum(merged.values()))}
+        return count_summary(results)
+
+
+class OcrWordCountWorkload(OcrWorkload):
+    """The ocr workload's pages, OCR'd and word-counted per task, merged in the reduce."""
+
+    name = "wordcount-ocr"
+    summary = "map-reduce over OCR: tesseract on generated pages, word counts merged inside the timed cycle"
+
+    @property
+    def task(self) -> Callable[[Any], Any]:
+        return ocr_count_words
+
+    def reduce(self, params: Params, results: list[Any]) -> list[Any]:
+        return [merge_counts(results)]
+
+    def summarize(self, params: Params, results: Sequence[Any]) -> dict[str, float]:
+        return count_summary(results)
 
 
 WORKLOAD = WordCountWorkload()
+OCR_WORKLOAD = OcrWordCountWorkload()
