@@ -12,6 +12,7 @@ strategy; results are compared to 10 significant digits.
 """
 from __future__ import annotations
 
+import dask.array as da
 import numpy as np
 
 from examples._common import measure_workloads, naive_line, parser, timed
@@ -19,8 +20,6 @@ from examples._common import measure_workloads, naive_line, parser, timed
 
 def tutorial(rows: int, cols: int, chunk: int, scheduler: str) -> np.ndarray:
     """The tutorial's line, on one of dask's schedulers ("synchronous" is dask's serial one)."""
-    import dask.array as da
-
     x = da.random.random((rows, cols), chunks=(chunk, cols))
     return np.asarray(x.mean(axis=0).compute(scheduler=scheduler))
 
