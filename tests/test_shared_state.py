@@ -50,3 +50,23 @@ def test_a_tiny_run_of_the_three_agrees_with_serial(tmp_path, no_leaked_processe
     [threads] = [r for r in results.cases if r.case.workload == "shared-manager" and r.case.strategy == "threads"]
     # threads start no process: the one process seen in the case's tree, and its CPU, are the Manager's server
     assert threads.metrics["workers_seen"] == 1 and threads.metrics["cpu_workers_s"] > 0
+
+
+def test_manager_proxies_carry_the_managers_key_to_workers_multiprocessing_did_not_start():
+    """An MPI worker has another authkey: the proxies bring the Manager's and connect with it."""
+    import multiprocessing
+    import pickle
+
+    workload = shared_state.MANAGER
+    task = workload.make_tasks(PARAMS)[0]
+    process = multiprocessing.current_process()
+    ours = bytes(process.authkey)
+    payload = pickle.dumps(task)
+    try:
+        process.authkey = b"an MPI worker's own key"
+        index, k, slots, shared = pickle.loads(payload)
+        assert bytes(process.authkey) == ours
+        assert shared_state.manager_task((index, k, slots, shared)) == k
+    finally:
+        process.authkey = ours
+        workload._manager.shutdown()

@@ -27,6 +27,7 @@ import atexit
 import fcntl
 import mmap
 import os
+import pickle
 import tempfile
 import threading
 from typing import Any, Callable, Sequence
@@ -50,9 +51,36 @@ def updates(index: int, k: int, slots: int) -> Any:
 
 # ------------------------------------------------------------------ Manager proxies
 
-def manager_task(task: tuple[int, int, int, Any, Any]) -> int:
+class KeyedProxies:
+    """The Manager's proxies with its authkey, for workers multiprocessing did not start.
+
+    A proxy travels without the Manager's authkey and uses its process's own: the
+    same in pool workers (inherited), another in MPI workers (started by mpiexec),
+    whose connection was refused ("digest sent was rejected"). Unpickled, this
+    gives the worker the key first, then rebuilds the proxies.
+    """
+
+    def __init__(self, authkey: bytes, proxies: tuple[Any, ...]) -> None:
+        self.authkey, self.proxies = authkey, proxies
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_with_key, (self.authkey, pickle.dumps(self.proxies)))
+
+
+def _with_key(authkey: bytes, payload: bytes) -> KeyedProxies:
+    """In the worker: take the Manager's authkey where it differs, then unpickle (and connect) the proxies."""
+    import multiprocessing
+
+    process = multiprocessing.current_process()
+    if bytes(process.authkey) != authkey:
+        process.authkey = authkey
+    return KeyedProxies(authkey, pickle.loads(payload))
+
+
+def manager_task(task: tuple[int, int, int, KeyedProxies]) -> int:
     """k read-modify-writes of a Manager dict under a Manager Lock: four round trips each."""
-    index, k, slots, state, lock = task
+    index, k, slots, shared = task
+    state, lock = shared.proxies
     for slot, amount in updates(index, k, slots):
         with lock:
             state[slot] = state[slot] + amount
@@ -105,9 +133,14 @@ def _shared_file(slots: int) -> str:
     fd, path = tempfile.mkstemp(prefix="bench-shared-", dir=folder)
     os.write(fd, bytes(WORD * slots))
     os.close(fd)
-    creator = os.getpid()
-    atexit.register(lambda: os.getpid() == creator and os.path.exists(path) and os.unlink(path))
+    atexit.register(_remove_if_mine, path, os.getpid())
     return path
+
+
+def _remove_if_mine(path: str, creator: int) -> None:
+    """At exit of the process that made the file (not of a forked worker that inherited the hook)."""
+    if os.getpid() == creator and os.path.exists(path):
+        os.unlink(path)
 
 
 # ------------------------------------------------------------------ per-task partials
@@ -145,8 +178,10 @@ class SharedStateWorkload(WorkloadBase):
             return [(i, k, slots, self._state) for i in range(n)]
         self._manager = _manager()
         self._state = self._manager.dict({slot: 0 for slot in range(slots)})
-        lock = self._manager.Lock()
-        return [(i, k, slots, self._state, lock) for i in range(n)]
+        import multiprocessing
+
+        shared = KeyedProxies(bytes(multiprocessing.current_process().authkey), (self._state, self._manager.Lock()))
+        return [(i, k, slots, shared) for i in range(n)]
 
     def reduce(self, params: Params, results: list[Any]) -> list[Any]:
         """The final state, read and reset for the next cycle (the partials: summed)."""
