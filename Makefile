@@ -66,7 +66,8 @@ compare: setup
 	$(PY) -m bench run --profile $(PROFILE) --force -o results/new.json
 	$(PY) -m bench compare $(BASE) results/new.json $(COMPARE_ARGS)
 
-# Optional engines (strategies loky, mpire, ray): about 250 MB, mostly ray.
+# Optional engines (strategies loky, mpire, ray, mpi): about 270 MB, mostly ray; mpi4py and the mpich
+# wheel (MPI and its mpiexec, no system MPI needed) come from PyPI.
 extras: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[extras]'
 

@@ -81,6 +81,8 @@ class Workload(Protocol):
 
     def ideal_seconds(self, params: Params, workers: int) -> float | None: ...
 
+    def reduce(self, params: Params, results: list[Any]) -> list[Any]: ...
+
 
 class WorkloadBase:
     """Convenient defaults for Workload implementations (optional to inherit)."""
@@ -105,6 +107,12 @@ class WorkloadBase:
 
     def ideal_seconds(self, params: Params, workers: int) -> float | None:
         return None
+
+    def reduce(self, params: Params, results: list[Any]) -> list[Any]:
+        """The step after the map (merge counts, read a shared state), timed inside every cycle of both
+        arms, so a reduce that dominates is seen; its output is what is checked against serial.
+        Default: none, the map's results as they are."""
+        return results
 
 
 @runtime_checkable

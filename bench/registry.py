@@ -29,6 +29,17 @@ BUILTIN_WORKLOADS: dict[str, str] = {
     "ocr": "workloads.ocr:WORKLOAD",
 }
 
+#: built-in workloads that run only when named with --workloads (issue 31: the quick matrix, which
+#: `make bench` runs in a time budget, keeps its five; `bench list` shows them all)
+OPT_IN_WORKLOADS: dict[str, str] = {
+    "dask-array": "workloads.dask_array:WORKLOAD",
+    "shared-manager": "workloads.shared_state:MANAGER",
+    "shared-memory": "workloads.shared_state:SHARED_MEMORY",
+    "shared-partials": "workloads.shared_state:PARTIALS",
+    "wordcount": "workloads.wordcount:WORKLOAD",
+    "wordcount-ocr": "workloads.wordcount:OCR_WORKLOAD",
+}
+
 BUILTIN_STRATEGIES: dict[str, str] = {
     "serial": "bench.strategies.serial:Serial",
     "threads": "bench.strategies.threads:Threads",
@@ -54,9 +65,13 @@ BUILTIN_STRATEGIES.update({
     "mpire": "bench.strategies.mpire_pool:Mpire",
     "ray": "bench.strategies.ray_local:Ray",
     "interpreters": "bench.strategies.interpreters:Interpreters",
+    # issue 31: the seeds' remaining systems
+    "dask-delayed-threads": "bench.strategies.dask_delayed:DelayedThreads",
+    "dask-delayed-processes": "bench.strategies.dask_delayed:DelayedProcesses",
+    "mpi": "bench.strategies.mpi:MPIPool",
 })
 
-_workloads: dict[str, str | Callable[[], Any]] = dict(BUILTIN_WORKLOADS)
+_workloads: dict[str, str | Callable[[], Any]] = {**BUILTIN_WORKLOADS, **OPT_IN_WORKLOADS}
 _strategies: dict[str, str | Callable[[], Any]] = dict(BUILTIN_STRATEGIES)
 _entry_points_loaded = False
 
@@ -64,7 +79,7 @@ _entry_points_loaded = False
 #: what a workload must define itself; everything else has a default (WorkloadBase's)
 REQUIRED_WORKLOAD = ("name", "bound", "task", "make_tasks")
 OPTIONAL_WORKLOAD = ("summary", "params", "parallel_env", "preload", "unavailable_reason", "summarize",
-                     "ideal_seconds")
+                     "ideal_seconds", "reduce")
 #: what a strategy class must define itself; the rest comes from StrategyBase
 REQUIRED_STRATEGY = ("name", "map")
 OPTIONAL_STRATEGY = ("summary", "uses_processes", "needs_pickle", "requires", "preload", "start", "close",
@@ -169,9 +184,10 @@ def register_strategy(name: str, target: str | Callable[[], type]) -> None:
     _strategies[name] = target
 
 
-def workload_names() -> list[str]:
+def workload_names(everything: bool = False) -> list[str]:
+    """The workloads of the default matrix (all but the opt-in built-ins); ``everything``: every registered one."""
     _load_entry_points()
-    return list(_workloads)
+    return [name for name in _workloads if everything or name not in OPT_IN_WORKLOADS]
 
 
 def strategy_names() -> list[str]:
@@ -187,7 +203,7 @@ def get_workload(name: str) -> Workload:
     if name not in _workloads:
         _load_entry_points()
     if name not in _workloads:
-        raise _unknown("workload", name, workload_names())
+        raise _unknown("workload", name, workload_names(everything=True))
     return checked_workload(_resolve(_workloads[name]), f"workload {name!r}")
 
 

@@ -89,13 +89,34 @@ def measure(task: Callable[[Any], Any], inputs: Sequence[Any], args: argparse.Na
     # calibrate: a few seconds that say what this machine gives at each core count right now
     results = bench.run(task, inputs, cores=args.cores, output=args.output, force=args.force, calibrate=True,
                         **options)
-    columns = ["strategy", "cores", "workers", "mode", "median_s", "speedup", "speedup_ci_low",
+    return show(results)
+
+
+def measure_workloads(args: argparse.Namespace, workloads: Sequence[str], strategies: Sequence[str],
+                      sets: Sequence[str] = (), modes: Sequence[str] = ("warm",)) -> bench.Results:
+    """The harness's answer for built-in workloads (those with a reduce step: ``bench.run`` takes plain
+    functions, which have none), as ``bench run --workloads ...`` gives it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(args.output) if args.output else Path(scratch) / "run.json"
+        request = bench.RunRequest(workloads=tuple(workloads), strategies=tuple(strategies),
+                                   cores=tuple(args.cores), modes=tuple(modes), sets=tuple(sets), output=output,
+                                   force=bool(args.force) or not args.output, progress=False, calibrate=True)
+        return show(bench.Results(bench.run_matrix(request)))
+
+
+def show(results: bench.Results) -> bench.Results:
+    """The table, the verdict and the machine's ceiling, as every example prints them."""
+    columns = ["workload", "strategy", "cores", "workers", "mode", "median_s", "speedup", "speedup_ci_low",
                "speedup_ci_high", "ok"]
     print(results.table()[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    verdict = results.verdict().iloc[0]
-    print(f"harness: at {int(verdict['cores'])} cores best {verdict['strategy']} x{int(verdict['workers'])} "
-          f"({verdict['mode']}): x{verdict['speedup']:.2f} "
-          f"[{verdict['speedup_ci_low']:.2f}, {verdict['speedup_ci_high']:.2f}]; {verdict['reading']}")
+    verdicts = results.verdict()
+    for _, verdict in verdicts.iterrows():
+        which = f" {verdict['workload']}:" if len(verdicts) > 1 else ""
+        print(f"harness:{which} at {int(verdict['cores'])} cores best {verdict['strategy']} "
+              f"x{int(verdict['workers'])} ({verdict['mode']}): x{verdict['speedup']:.2f} "
+              f"[{verdict['speedup_ci_low']:.2f}, {verdict['speedup_ci_high']:.2f}]; {verdict['reading']}")
     print(ceiling_line(results.table()))
     return results
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from multiprocessing import Pool
+from typing import Callable
 
 from examples._common import env_number, measure, naive_line, parse, parser, positive_int, timed
 
@@ -33,15 +34,22 @@ def naive(inputs: list[int]) -> str:
     return naive_line(serial, parallel, "Pool(2).map")
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = parser(__doc__.splitlines()[0])
+def fib_main(argv: list[str] | None, doc: str, naive: Callable[[list[int]], str], strategies: str,
+             modes: str = "warm") -> None:
+    """The command line of every example over fib(range(0, k)): --k, the naive timing, the task sizes,
+    the harness's answer."""
+    p = parser(doc.splitlines()[0])
     p.add_argument("--k", type=positive_int, default=29, help="inputs are range(0, k)")
     args = parse(p, argv)
     inputs = make_inputs(args.k)
     print(naive(inputs))
     print(f"task sizes: the largest task is {largest_share(args.k):.0%} of the work, "
           f"so no strategy can beat x{1 / largest_share(args.k):.2f}")
-    measure(fib, inputs, args, strategies="threads,pool-map,pool-async", modes="warm")
+    measure(fib, inputs, args, strategies=strategies, modes=modes)
+
+
+def main(argv: list[str] | None = None) -> None:
+    fib_main(argv, __doc__, naive, "threads,pool-map,pool-async")
 
 
 if __name__ == "__main__":

@@ -64,3 +64,17 @@ def test_serial_cycles_that_disagree_mean_a_nondeterministic_workload():
         "the workload is nondeterministic: two serial cycles gave different results (1 of 3 wrong (first at "
         "index 2)), so parallel results cannot be checked; make its tasks and task function deterministic "
         "(seed any random generator)")
+
+
+def test_rounded_floats_compare_to_the_declared_digits_and_nothing_else():
+    import numpy as np
+
+    from bench.measure.equality import Rounded, fingerprint
+
+    a = np.array([1.0, 2.0 / 3.0, 1e-20])
+    near = a * (1 + 1e-14)
+    assert fingerprint(a) != fingerprint(near)  # exact by default
+    assert fingerprint(Rounded(a, 10)) == fingerprint(Rounded(near, 10))
+    assert fingerprint(Rounded(a, 10)) != fingerprint(Rounded(a * (1 + 1e-6), 10))
+    assert fingerprint(Rounded([0.1 + 0.2, "x", 3], 12)) == fingerprint(Rounded([0.3, "x", 3], 12))
+    assert fingerprint(Rounded(np.arange(3), 2)) == fingerprint(Rounded(np.arange(3), 9))  # ints stay exact

@@ -56,3 +56,18 @@ def test_readme_plugin_example_runs_with_the_installed_script(tmp_path):
                           timeout=120, env={"PATH": "/usr/bin:/bin", "BENCH_NO_CALIBRATE": "1"})
     assert done.returncode == 0, done.stderr
     assert "2 cases, 0 failed" in done.stderr
+
+
+def test_issue31_examples_tutorial_lines_give_the_harness_workloads_answers(no_leaked_processes):
+    """The tutorials' own code, tiny: the same answers as the workloads the harness measures."""
+    import numpy as np
+
+    from examples import dask_array, dask_delayed, shared_state, wordcount
+    from workloads.wordcount import WORKLOAD, count_words, merge_counts
+
+    mean = dask_array.tutorial(40, 3, 10, "synchronous")
+    assert mean.shape == (3,) and np.all((0 < mean) & (mean < 1))
+    assert dask_delayed.tutorial(list(range(8)), "threads") == [fib.fib(n) for n in range(8)]
+    assert shared_state.tutorial(3, 5) == 15 == shared_state.serial(3, 5)
+    pages = list(WORKLOAD.make_tasks({"pages": 2, "words": 50, "vocab": 40}))
+    assert wordcount.tutorial(pages) == merge_counts([count_words(page) for page in pages])

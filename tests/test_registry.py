@@ -169,3 +169,15 @@ def test_a_workload_with_an_empty_name_or_unknown_bound_is_refused(tmp_path, mon
             registry.import_workload_module("odd_workloads")
     finally:
         sys.modules.pop("odd_workloads", None)
+
+
+def test_opt_in_workloads_are_listed_and_runnable_but_not_in_the_default_matrix():
+    """Issue 31: the quick matrix (make bench) keeps its five; bench list and --workloads know the rest."""
+    from bench.execute.session import RunRequest, resolve_matrix
+
+    assert registry.workload_names()[:5] == ["sleep", "fib", "square", "addweighted", "ocr"]
+    assert not set(registry.OPT_IN_WORKLOADS) & set(registry.workload_names())
+    assert set(registry.OPT_IN_WORKLOADS) <= set(registry.workload_names(everything=True))
+    assert all(registry.get_workload(name).name == name for name in registry.OPT_IN_WORKLOADS)
+    chosen = resolve_matrix(RunRequest()).spec.workloads  # the default matrix (ocr skipped without tesseract)
+    assert "fib" in chosen and not set(registry.OPT_IN_WORKLOADS) & set(chosen)

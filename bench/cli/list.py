@@ -21,7 +21,7 @@ def add_parser(subparsers: Any) -> None:
 
 def describe_workloads() -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for name in registry.workload_names():
+    for name in registry.workload_names(everything=True):
         try:
             workload = registry.get_workload(name)
         except Exception as exc:  # a broken plugin must not hide the others
@@ -30,6 +30,7 @@ def describe_workloads() -> list[dict[str, Any]]:
         found.append({
             "name": name, "summary": workload.summary, "bound": workload.bound,
             "unavailable": workload.unavailable_reason(),
+            "default": name not in registry.OPT_IN_WORKLOADS,
             "params": [{"name": p.name, "type": p.kind.__name__, "quick": p.quick, "full": p.full,
                         "help": p.help} for p in workload.params],
         })
@@ -90,7 +91,8 @@ def _text(workloads: list[dict[str, Any]], strategies: list[dict[str, Any]]) -> 
     lines = ["Workloads (set parameters with --set WORKLOAD.PARAM=VALUE):"]
     for w in workloads:
         state = f"  [unavailable: {w['unavailable']}]" if w["unavailable"] else ""
-        lines.append(f"  {w['name']:<12} {w.get('summary', '')} (bound: {w.get('bound', '?')}){state}")
+        extra = "" if w.get("default", True) else " (not in the default matrix)"
+        lines.append(f"  {w['name']:<12} {w.get('summary', '')} (bound: {w.get('bound', '?')}){extra}{state}")
         for p in w.get("params", []):
             lines.append(f"      {p['name']:<10} {p['type']:<6} quick={p['quick']!s:<8} full={p['full']!s:<8} "
                          f"{p['help']}")

@@ -269,9 +269,15 @@ class CaseArms:
     def _reference_cycle(self) -> list[Any]:
         return self.serial.map(self.workload.task, self.tasks)
 
+    def _reduced(self, mapped: Callable[[], list[Any]]) -> list[Any]:
+        """The map, then the workload's reduce (a merge, the final shared state): both inside the timed cycle."""
+        results = mapped()
+        reduce = getattr(self.workload, "reduce", None)  # none in a checkout from before it (a bench ab side)
+        return list(reduce(self.case["params"], results)) if reduce is not None else results
+
     def cycle(self, arm: str) -> float:
         """Time one cycle of ``arm``; CaseFailed when it raises or its results differ from serial."""
-        cycle = self._case_cycle if arm == CASE else self._reference_cycle
+        cycle = functools.partial(self._reduced, self._case_cycle if arm == CASE else self._reference_cycle)
         usage = self.usage[arm]
         counted = usage.wrap(cycle) if usage is not None else cycle
         tree = self._tree_for(arm)

@@ -3,6 +3,13 @@
 Each result item becomes a short hash of a canonical encoding; two runs agree
 when their fingerprint lists are equal.  When they don't, `explain_mismatch`
 says how (missing, extra, reordered, corrupted), which is what a user needs.
+
+Floats are compared exactly (bit for bit) unless the workload wraps a result in
+:class:`Rounded`: then every float in it is rounded to the ``digits``
+significant digits the workload declares before it is encoded.  That is a
+tolerance of about 10**-digits relative, made hashable: two values that differ
+by less can still straddle a rounding boundary and fail (loudly, never a silent
+pass), so a workload declares digits well below its expected error.
 """
 from __future__ import annotations
 
@@ -12,8 +19,36 @@ import struct
 from typing import Any, Sequence
 
 
+class Rounded:
+    """A result whose floats are compared to ``digits`` significant digits (the workload's declared tolerance)."""
+
+    __slots__ = ("value", "digits")
+
+    def __init__(self, value: Any, digits: int) -> None:
+        self.value, self.digits = value, digits
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Rounded, (self.value, self.digits))
+
+    def __repr__(self) -> str:
+        return f"Rounded({self.value!r}, digits={self.digits})"
+
+
+def _rounded(obj: Any, digits: int) -> Any:
+    """Every float in ``obj`` (numbers, lists, tuples, float arrays) rounded to ``digits`` significant digits."""
+    if isinstance(obj, float):
+        return float(f"{obj:.{digits}g}")
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(item, digits) for item in obj]
+    if hasattr(obj, "dtype") and getattr(obj.dtype, "kind", "") == "f" and hasattr(obj, "tolist"):
+        return _rounded(obj.tolist(), digits)  # float arrays compare as their rounded values
+    return obj
+
+
 def _encode(obj: Any) -> bytes:
     """Canonical bytes: equal values give equal bytes across processes and runs."""
+    if isinstance(obj, Rounded):
+        return b"~" + _encode(_rounded(obj.value, obj.digits))
     if obj is None or isinstance(obj, bool):
         return repr(obj).encode()
     if isinstance(obj, int):
