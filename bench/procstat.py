@@ -60,7 +60,7 @@ def _delta(before: Snapshot, after: Snapshot, cpus: Sequence[int], field: str) -
     """Seconds of ``field`` on ``cpus`` between the snapshots; None if a CPU is missing in either."""
     if not cpus or any(c not in before or c not in after for c in cpus):
         return None
-    ticks = sum(getattr(after[c], field) - getattr(before[c], field) for c in cpus)
+    ticks: int = sum(getattr(after[c], field) - getattr(before[c], field) for c in cpus)
     return ticks / TICKS_PER_S
 
 

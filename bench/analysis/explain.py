@@ -83,7 +83,8 @@ def case_why(record: Record, result: Any, serial: Any | None, warm: Any | None) 
     found = readings(good, startup, bound, p, speedup, str(record.get("bound") or ""))
     return CaseWhy.of_record(record, strategy=strategy_label(record), mode=str(record["mode"]), accounting=good,
                              note=note, startup_s=startup, bound=bound,
-                             readings=(*disturbance.explain_words(record), *found))
+                             readings=(*disturbance.explain_words(record), *found,
+                                       *filter(None, [record.get("not_parallelism_note")])))
 
 
 def _workload_why(inst: Instance, label: str, rows: list[tuple[Record, Any]], context: dict[str, Any]) -> WorkloadWhy:

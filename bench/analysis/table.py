@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.analysis import accounting, disturbance, stats
+from bench.analysis import accounting, disturbance, single_worker, stats
 from bench.machine import ceiling
 from bench.measure.metadata import label_from_metadata
 from bench.model import CaseResult
@@ -28,7 +28,8 @@ COLUMNS = ["workload", "params", "strategy", "cores", "workers", "mode", "start_
            "n_values", "median_s", "mad_s", "ci_low_s", "ci_high_s", "speedup", "speedup_ci_low",
            "speedup_ci_high", "efficiency", "ideal_speedup", "bound", "ceiling", "ceiling_kind",
            "efficiency_vs_ceiling", "ceiling_note", "bound_check", "ok", "error", "n_pairs", "stop_reason",
-           *accounting.COLUMNS, *disturbance.COLUMNS]
+           *accounting.COLUMNS, *disturbance.COLUMNS,
+           *single_worker.COLUMNS]
 
 
 def baselines(results: ResultSet) -> dict[tuple[Any, ...], CaseResult]:
@@ -110,7 +111,7 @@ def tidy(results: ResultSet) -> pd.DataFrame:
         rows.append({**base, **ceiling.columns(result, serial, base["speedup"], found),
                      **accounting.columns(result, serial, warm.get(result.case.key)),
                      **disturbance.columns(result)})
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(single_worker.with_columns(rows, results.cases))
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
     extra = [c for c in frame.columns if c not in COLUMNS]

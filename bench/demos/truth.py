@@ -81,10 +81,15 @@ class Check:
     speedup: float
     ci_low: float
     ci_high: float
+    disturbed: bool = False  # another process used the case's cores beyond the threshold
 
     @property
     def violated(self) -> bool:
         return self.ci_high < self.low or self.ci_low > self.high
+
+    @property
+    def below(self) -> bool:
+        return self.ci_high < self.low
 
 
 def sleep_truth(n: int, sizes: list[int], workers: int) -> float:
@@ -166,8 +171,21 @@ def checks(rows: Iterable[dict[str, Any]], neighbour: bool = False) -> list[Chec
         key = f"{row['workload']}[{row['params']}]/{row['strategy']}/cores={row['cores']}/workers={row['workers']}/" \
               f"{row['mode']}"
         found += [Check(key, t.name, t.low, t.high, float(row["speedup"]), float(row["speedup_ci_low"]),
-                        float(row["speedup_ci_high"])) for t in truths(row, neighbour)]
+                        float(row["speedup_ci_high"]), row.get("disturbed") is True) for t in truths(row, neighbour)]
     return found
+
+
+def flagged(rows: Sequence[dict[str, Any]]) -> str:
+    """With a neighbour: the idle-core floors missed, and how many of those cases say `disturbed`."""
+    missed = {c.case: c for c in checks(rows, neighbour=False) if c.below}
+    unflagged = [c for c in missed.values() if not c.disturbed]
+    parallel = [r for r in rows if r["strategy"] != "serial" and r["ok"]]
+    lines = [f"disturbed: {sum(r.get('disturbed') is True for r in rows)} of {len(rows)} cases "
+             f"({sum(r.get('disturbed') is True for r in parallel)} of {len(parallel)} parallel); "
+             f"{len(missed)} cases below an idle-core floor, {len(unflagged)} of them not flagged disturbed"]
+    lines += [f"  UNFLAGGED {c.truth}: {c.case} x{c.speedup:.3f} (CI {c.ci_low:.3f}-{c.ci_high:.3f})"
+              for c in unflagged]
+    return "\n".join(lines)
 
 
 def _rows(paths: Sequence[str]) -> list[dict[str, Any]]:
@@ -198,11 +216,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--neighbour", action="store_true", help="cores were not idle: skip the idle-core floors")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
-    found = checks(_rows(args.results), args.neighbour)
+    rows = _rows(args.results)
+    found = checks(rows, args.neighbour)
     if args.format == "json":
         print(json.dumps([{**asdict(c), "violated": c.violated} for c in found], indent=1))
     else:
         print(summary(found))
+        print(flagged(rows))
     return 0
 
 

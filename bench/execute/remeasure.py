@@ -5,7 +5,8 @@ of its CPUs during its cycles: its speed-up then measured the neighbour.  Pairin
 cancel that (a serial reference needs one free CPU, the case needs all of them), but
 waiting can: a neighbour on a shared VM or a laptop comes and goes.  After the matrix, each
 disturbed case is measured again once a probe finds its CPUs quiet, at most
-``Policy.attempts`` times and within ``Policy.budget_share`` of the matrix's own time.  The
+``Policy.attempts`` times and within ``Policy.budget_share`` of the matrix's own time, the
+cases at the most cores (where the verdict is decided) first.  The
 new measurement replaces the old one in the results, and every earlier attempt's values
 stay in the file (``metadata["earlier_attempts"]``), so nothing measured is lost and the
 reader sees what changed.  A case still disturbed after that is said to be so by the table,
@@ -32,7 +33,7 @@ class Policy:
     attempts: int = 2
     quiet_wait_s: float = 30.0  # longer than `bench noise`'s default 20 s busy phase
     probe_s: float = 0.5
-    budget_share: float = 0.5  # of the matrix's own case seconds (case_process_s)
+    budget_share: float = 1.0  # of the matrix's own case seconds (case_process_s): at most doubles the run
 
 
 def disturbed(result: CaseResult) -> bool:
@@ -98,6 +99,7 @@ class Remeasure:
         made = 0
         for _ in range(self.policy.attempts):
             todo = [i for i, r in enumerate(self.cases) if disturbed(r) and attempts_of(r) < self.policy.attempts]
+            todo.sort(key=lambda i: -self.cases[i].case.cores)  # the verdict rests on the most cores: first
             for index in todo:
                 self.check()
                 if self.clock() >= deadline:
