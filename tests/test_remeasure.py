@@ -77,9 +77,17 @@ def test_the_budget_is_a_share_of_the_matrix_own_time():
     cases = [case(0.48, seconds=1.0), case(0.5, seconds=1.0)]
     clock = FakeClock()
     job, measured, _ = remeasurer(cases, shares=[0.0, 0.0], probes=[0.0] * 10, clock=clock,
-                                  policy=Policy(budget_share=0.5, probe_s=1.5))
+                                  policy=Policy(budget_share=0.5, min_budget_s=0.0, probe_s=1.5))
     job.run()  # the first probe alone spends the 1 s budget: the first case is measured, the second not
     assert len(measured) == 1
+
+
+def test_a_small_matrix_still_gets_the_minimum_budget():
+    cases = [case(0.48, seconds=1.0), case(0.5, seconds=1.0)]
+    job, measured, _ = remeasurer(cases, shares=[0.0, 0.0], probes=[0.0] * 10, clock=FakeClock(),
+                                  policy=Policy(budget_share=0.5, min_budget_s=60.0, probe_s=1.5))
+    job.run()
+    assert len(measured) == 2
 
 
 def test_a_failed_re_measure_keeps_the_first_result():

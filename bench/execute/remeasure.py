@@ -34,6 +34,7 @@ class Policy:
     quiet_wait_s: float = 30.0  # longer than `bench noise`'s default 20 s busy phase
     probe_s: float = 0.5
     budget_share: float = 1.0  # of the matrix's own case seconds (case_process_s): at most doubles the run
+    min_budget_s: float = 60.0  # a small matrix still gets to wait out one busy phase of a neighbour
 
 
 def disturbed(result: CaseResult) -> bool:
@@ -95,7 +96,8 @@ class Remeasure:
 
     def run(self) -> int:
         """Re-measure what is disturbed; returns how many re-measures were made."""
-        deadline = self.clock() + self.policy.budget_share * case_seconds(self.cases)
+        budget = max(self.policy.min_budget_s, self.policy.budget_share * case_seconds(self.cases))
+        deadline = self.clock() + budget
         made = 0
         for _ in range(self.policy.attempts):
             todo = [i for i, r in enumerate(self.cases) if disturbed(r) and attempts_of(r) < self.policy.attempts]
