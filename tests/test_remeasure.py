@@ -96,3 +96,14 @@ def test_a_failed_re_measure_keeps_the_first_result():
                     policy=Policy(attempts=1), probe=lambda cpus, s: 0.0, clock=FakeClock())
     assert job.run() == 1
     assert cases[0].ok and "earlier_attempts" not in cases[0].metadata
+
+
+def test_the_environment_can_turn_re_measuring_off(monkeypatch):
+    from bench.execute import remeasure
+
+    monkeypatch.setenv("BENCH_REMEASURE", "0")
+    cases = [case(0.48)]
+    job = Remeasure(cases, lambda c: pytest.fail("measured"), lambda c: [0], lambda: None)
+    assert job.policy.attempts == 0 and job.run() == 0
+    monkeypatch.setenv("BENCH_REMEASURE", "many")
+    assert remeasure.policy_from_env() == Policy()

@@ -6,10 +6,10 @@ is the *foreign share*.  A case is *disturbed* when either arm's share exceeds
 :data:`THRESHOLD`: then its speed-up measured the neighbour as much as the code, and the
 table, ``bench explain`` and the verdict say so in words instead of resting on it.
 
-Why 15 %: on this 2-core VM quiet cases read 0-4 % (kernel threads, the runner, the other
-arm's bookkeeping; see the README for the runs), while a neighbour spinning on one of the
-two CPUs reads about 50 % of a 2-core case and of a 1-core case on its CPU, and a case that
-straddles the neighbour's switch reads in between.  15 % sits well above quiet noise and
+Why 15 %: on this 2-core VM the 75 cases of a quiet known-truth run read a median of
+1.6 %, a 95th percentile of 6.9 % and at most 8.1 % (kernel threads, the runner, ticks),
+while a neighbour spinning on CPU 0 read 43-55 % of a 2-core case and 98 % of a 1-core case
+on that CPU, and a case that straddles the neighbour's switch reads in between.  15 % sits well above quiet noise and
 flags anything that took a seventh of the case's cores, the point at which a 2-core
 speed-up loses about 0.3, more than the quick profile's interval.  It also probes whether
 the machine is quiet again before a disturbed case is re-measured (:func:`probe_share`).
