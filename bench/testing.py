@@ -144,3 +144,9 @@ def demo_results(cores: Sequence[int] = (1, 2)) -> ResultSet:
     return ResultSet(metadata={"python_version": "3.11.7", "python_implementation": "CPython", "cpu_count": 2,
                                "cpu_model": "Demo CPU", "python_gil": "enabled"},
                      config={"profile": "quick"}, cases=cases, complete=True)
+
+
+def foreign_metrics(case_share: float, reference_share: float = 0.0, capacity_s: float = 2.0) -> dict[str, float]:
+    """The per-cycle foreign-load metrics of a case whose arms lost these shares of their CPUs to others."""
+    return {"foreign_cpu_s": case_share * capacity_s, "foreign_capacity_s": capacity_s,
+            "ref_foreign_cpu_s": reference_share * capacity_s, "ref_foreign_capacity_s": capacity_s}

@@ -14,6 +14,13 @@ def no_calibration_in_runs(monkeypatch):
     monkeypatch.setenv("BENCH_NO_CALIBRATE", "1")
 
 
+@pytest.fixture(autouse=True)
+def no_remeasuring_in_runs(monkeypatch):
+    """`bench run` in tests does not wait for a quiet machine to re-measure disturbed cases (a shared CI
+    box is rarely quiet); tests/test_remeasure.py tests that logic with a fake clock."""
+    monkeypatch.setenv("BENCH_REMEASURE", "0")
+
+
 @pytest.fixture
 def small_run_path() -> Path:
     """A real quick run: fib, square, sleep x serial, threads, pool-map x cores 1, 2."""

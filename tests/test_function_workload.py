@@ -122,3 +122,41 @@ def test_bench_run_task_bad_input_is_one_line_and_exit_2(tmp_path, args, fragmen
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert fragment in lines[-1] and "Traceback" not in done.stderr
+
+
+def _by_value_reporter(size: int) -> fw.ByValue:
+    """A by-value task (a closure: pickle cannot send it by name) carrying ``size`` bytes of globals,
+    returning its worker's pid and how many payloads that worker has read so far."""
+    table = bytes(size)
+
+    def report(x: int) -> tuple[int, int, int]:
+        import os
+
+        from bench import function_workload
+
+        return os.getpid(), function_workload.transfers, len(table) + x
+    task = fw.portable_task(report)
+    assert isinstance(task, fw.ByValue)
+    return task
+
+
+def test_a_by_value_task_pickles_to_a_digest_not_its_payload():
+    task = _by_value_reporter(1 << 20)
+    assert len(task.payload) > 1 << 20 and len(pickle.dumps(task)) < 1000
+    before = fw.transfers
+    assert pickle.loads(pickle.dumps(task)) is task  # this process already has it: nothing read
+    assert fw.transfers == before
+
+
+def test_a_by_value_task_reaches_each_worker_once_not_once_per_task():
+    import multiprocessing
+
+    task = _by_value_reporter(1 << 20)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:  # spawn: workers inherit nothing
+        found = pool.map(task, range(24), chunksize=1)
+    counts: dict[int, int] = {}
+    for pid, transfers, _ in found:
+        counts[pid] = max(counts.get(pid, 0), transfers)
+    assert 1 <= len(counts) <= 2
+    assert all(count == 1 for count in counts.values())  # 24 tasks, one payload read per worker
+    assert [size for *_, size in found] == [(1 << 20) + i for i in range(24)]

@@ -178,3 +178,18 @@ def test_only_an_arm_whose_first_cycle_was_not_slower_is_settled():
     assert settled_arms(answer) == ("case",)  # 4 % over its median: nothing to warm; 30 %: first touch
     assert settled_arms(answer, tolerance=0.5) == ("case", "reference")
     assert settled_arms({"warmups": [], "values": [0.1], "reference_warmups": [0.1]}) == ()  # nothing to judge by
+
+
+def test_every_cycle_of_both_arms_records_the_foreign_load():
+    arms = CaseArms({**SPEC, "expected": None})
+    try:
+        arms.start()
+        for arm in ("reference", "case", "case", "reference"):
+            arms.cycle(arm)
+        metrics = arms._usage_metrics()
+    finally:
+        arms.close()
+    assert arms.foreign.arms["case"].cycles == 2 and arms.foreign.arms["reference"].cycles == 2
+    for prefix in ("", "ref_"):
+        assert metrics[prefix + "foreign_cpu_s"] >= 0.0
+        assert metrics[prefix + "foreign_capacity_s"] > 0.0

@@ -45,7 +45,8 @@ def test_results_show_the_verdict_and_the_speedup_plot_inline(executed):
 def test_table_verdict_save_load_compare(executed):
     table, verdict, saved = (_outputs(cell) for cell in executed[2:5])
     assert "pool-map" in table and "threads" in table
-    assert any(word in verdict for word in ("Use ", "Stay serial", "No clear gain"))
+    # a shared machine can make every case disturbed: then the honest verdict is "Not decided: machine busy"
+    assert any(word in verdict for word in ("Use ", "Stay serial", "No clear gain", "Not decided: machine busy"))
     assert "cases: 6 gate failed: False report bytes: True" in saved
 
 

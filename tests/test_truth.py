@@ -53,3 +53,13 @@ def test_the_sleep_floor_allows_one_dispatch_allowance_per_cycle():
     floor = sleep_floor(sleep_truth(10, [1] * 10, 4), 10, 0.03)
     assert round(floor, 3) == 3.0 and floor < 0.3017 / 0.0953 < 10 / 3
     assert sleep_floor(2.0, 10, 0.0) == 0.0  # no sleep, no floor
+
+
+def test_cases_below_an_idle_core_floor_are_counted_flagged_or_not():
+    from bench.demos.truth import flagged
+
+    below = dict(speedup=0.97, speedup_ci_low=0.94, speedup_ci_high=1.01, median_s=0.25)
+    rows = [_row(**below, disturbed=True), _row(strategy="pool-map", **below, disturbed=False), _row(disturbed=False)]
+    text = flagged(rows)
+    assert text.startswith("disturbed: 1 of 3 cases (1 of 3 parallel); 2 cases below an idle-core floor, 1 of them not")
+    assert "UNFLAGGED 8-equal: fib[k=27,n=8]/pool-map/" in text and text.count("UNFLAGGED") == 1

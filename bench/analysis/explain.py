@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.analysis import accounting, taskbound
+from bench.analysis import accounting, disturbance, taskbound
 from bench.analysis.accounting import Accounting
 from bench.analysis.records import (
     Instance,
@@ -80,9 +80,11 @@ def case_why(record: Record, result: Any, serial: Any | None, warm: Any | None) 
     speedup = float(record["speedup"])
     good = acc if isinstance(acc, Accounting) else None
     note = acc if isinstance(acc, str) else "; ".join(acc.notes)
+    found = readings(good, startup, bound, p, speedup, str(record.get("bound") or ""))
     return CaseWhy.of_record(record, strategy=strategy_label(record), mode=str(record["mode"]), accounting=good,
                              note=note, startup_s=startup, bound=bound,
-                             readings=readings(good, startup, bound, p, speedup, str(record.get("bound") or "")))
+                             readings=(*disturbance.explain_words(record), *found,
+                                       *filter(None, [record.get("not_parallelism_note")])))
 
 
 def _workload_why(inst: Instance, label: str, rows: list[tuple[Record, Any]], context: dict[str, Any]) -> WorkloadWhy:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.analysis import accounting, stats
+from bench.analysis import accounting, disturbance, single_worker, stats
 from bench.machine import ceiling
 from bench.measure.metadata import label_from_metadata
 from bench.model import CaseResult
@@ -28,7 +28,8 @@ COLUMNS = ["workload", "params", "strategy", "cores", "cpu_placement", "workers"
            "n_values", "median_s", "mad_s", "ci_low_s", "ci_high_s", "speedup", "speedup_ci_low",
            "speedup_ci_high", "efficiency", "ideal_speedup", "bound", "ceiling", "ceiling_kind",
            "efficiency_vs_ceiling", "ceiling_note", "bound_check", "ok", "error", "n_pairs", "stop_reason",
-           *accounting.COLUMNS]
+           *accounting.COLUMNS, *disturbance.COLUMNS,
+           *single_worker.COLUMNS]
 
 
 def baselines(results: ResultSet) -> dict[tuple[Any, ...], CaseResult]:
@@ -126,8 +127,9 @@ def tidy(results: ResultSet) -> pd.DataFrame:
         serial = serials.get(result.case.baseline_key)
         base = row(result, serial, pythons.get(result.case.instance, ""))
         rows.append({**base, **ceiling.columns(result, serial, base["speedup"], found),
-                     **accounting.columns(result, serial, warm.get(result.case.key))})
-    frame = pd.DataFrame(rows)
+                     **accounting.columns(result, serial, warm.get(result.case.key)),
+                     **disturbance.columns(result)})
+    frame = pd.DataFrame(single_worker.with_columns(rows, results.cases))
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
     extra = [c for c in frame.columns if c not in COLUMNS]

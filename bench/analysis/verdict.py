@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench.analysis import disturbance
 from bench.analysis.records import Instance, Record, instance, strategy_label, usable
 
 
@@ -45,11 +46,13 @@ class VerdictRow:
     n_failed: int
     #: why the best case is not faster: its dominant loss and task-size bound, in words
     why: str = ""
+    #: "Not decided: machine busy (...)" when a candidate case was disturbed by another process
+    busy: str = ""
 
     @property
     def recommends(self) -> bool:
-        """Whether the verdict names a strategy to use (not "Stay serial" or "No clear gain")."""
-        return self.best is not None and self.best.faster_than_serial
+        """Whether the verdict names a strategy to use (not "Stay serial", "No clear gain" or busy)."""
+        return self.best is not None and self.best.faster_than_serial and not self.busy
 
 
 def _choice(record: Record) -> Choice:
@@ -98,9 +101,13 @@ def verdict_row(inst: Instance, label: str, rows: list[Record]) -> VerdictRow:
     if not candidates:
         return VerdictRow(inst, label, None, None, None, reading(None, None), failed)
     top = max(int(r["cores"]) for r in candidates)
-    ranked = ranked_strategies([r for r in candidates if int(r["cores"]) == top])
-    runner_up = ranked[1] if len(ranked) > 1 else None
-    return VerdictRow(inst, label, top, ranked[0], runner_up, reading(ranked[0], runner_up), failed)
+    at_top = [r for r in candidates if int(r["cores"]) == top]
+    busy = disturbance.busy_reading(at_top)  # a disturbed case measured the neighbour: not ranked
+    ranked = ranked_strategies([r for r in at_top if not disturbance.is_disturbed(r)])
+    best, runner_up = (ranked[0] if ranked else None), (ranked[1] if len(ranked) > 1 else None)
+    text = reading(best, runner_up) if best is not None or not busy else ""
+    text = f"{busy} Among the undisturbed cases: {text}" if busy and text else (busy or text)
+    return VerdictRow(inst, label, top, best, runner_up, text, failed, busy=busy)
 
 
 def verdicts(instances: list[Instance], labels: dict[Instance, str], rows: list[Record]) -> list[VerdictRow]:

@@ -157,13 +157,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _summarise(results: storage.ResultSet, output: Path, strict: bool) -> int:
     """The last lines on stderr and the exit code: 1 when nothing succeeded, or (--strict) anything failed."""
+    from bench.analysis import disturbance
     from bench.machine import drift
 
     failed = [r for r in results.cases if not r.ok]
     moved = drift.warning(drift.drift(results.cases, results.calibration))
     if moved:
         print(f"bench: warning: {moved}", file=sys.stderr)
-    print(f"bench: {len(results.cases)} cases, {len(failed)} failed; results in {output}", file=sys.stderr)
+    print(f"bench: {len(results.cases)} cases, {len(failed)} failed{disturbance.summary(results.cases)}; "
+          f"results in {output}", file=sys.stderr)
     for result in failed:
         print(f"  FAILED {result.case.key}: {result.error}", file=sys.stderr)
     if results.cases and len(failed) == len(results.cases):

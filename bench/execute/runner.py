@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from bench import registry, storage
-from bench.execute import interrupts, launcher, scratch
+from bench.execute import interrupts, launcher, remeasure, scratch
 from bench.execute.isolation import (
     EXIT_GRACE_SECONDS,
     Outcome,
@@ -94,6 +94,7 @@ class Runner:
         scratch.sweep()  # what killed runs left behind
         self.scratch = scratch.make()
         self.launcher: launcher.Launcher | None = None
+        self.measured = 0  # case measurements started (re-measures too): each gets its own scratch files
 
     def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:
         become_subreaper()
@@ -112,6 +113,8 @@ class Runner:
                 self.results.cases.append(result)
                 storage.save(self.results, self.settings.output)
                 progress.update(1)
+            remeasure.Remeasure(self.results.cases, self.run_case, self.cpus_for, self._save,
+                                check=interrupts.check).run()
             interrupts.check()
             self.results.complete = True
             storage.save(self.results, self.settings.output)
@@ -126,11 +129,19 @@ class Runner:
             progress.close()
         return self.results
 
+    def cpus_for(self, case: Case) -> list[int]:
+        """The CPUs a case is pinned to: the first ``cores`` of the run's."""
+        return list(self.settings.cpus)[: case.cores]
+
+    def _save(self) -> None:
+        storage.save(self.results, self.settings.output)
+
     def run_case(self, case: Case) -> CaseResult:
         workload = self.workloads[case.workload]
         expected = self.results.expected.get(case.instance)
         if not case.is_serial and expected is None:
             return _failure(case, "no serial baseline to check results against (serial case failed)")
+        self.measured += 1
         answer = self._execute(case, workload, expected)
         result = CaseResult(case=case, values=tuple(answer.get("values", ())),
                             warmups=tuple(answer.get("warmups", ())), ok=bool(answer.get("ok")),
@@ -160,12 +171,12 @@ class Runner:
 
     def _sitting(self, case: Case, workload: Workload, expected: list[str] | None, plan: TimingPlan,
                  sitting: int) -> dict[str, Any]:
-        stem = self.scratch / f"case{len(self.results.cases)}-{sitting}"
+        stem = self.scratch / f"case{self.measured}-{sitting}"
         expected_path = None
         if expected is not None:
             expected_path = stem.with_suffix(".expected.json")
             expected_path.write_text(json.dumps(expected))
-        cpus = list(self.settings.cpus)[: case.cores]
+        cpus = self.cpus_for(case)
         spec = {"case": case.to_dict(), "cpus": cpus, "plan": vars(plan),
                 "workload_modules": list(self.settings.workload_modules),
                 "strategy_modules": list(self.settings.strategy_modules),

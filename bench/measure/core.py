@@ -207,6 +207,15 @@ def _tree_usage() -> Any:
     return TreeUsage()
 
 
+def _foreign_load() -> Any:
+    """Other processes' CPU on the case's CPUs around every cycle (where this checkout has it)."""
+    try:
+        from bench.measure.foreign_load import ForeignLoad
+    except ImportError:
+        return None
+    return ForeignLoad()
+
+
 class CaseArms:
     """The workload and strategy of one case, set up once; its reference and case cycles on request.
 
@@ -235,6 +244,7 @@ class CaseArms:
         self.clock = clock
         self.usage = {CASE: _usage(), REFERENCE: _usage()}
         self.tree = _tree_usage()
+        self.foreign = _foreign_load()
         self.case_cycles = 0
         self.previous: list[str] | None = None  # the serial case's last fingerprints
         self.results: list[Any] = []  # the case arm's last results (the answer's fingerprints and summary)
@@ -284,6 +294,8 @@ class CaseArms:
         try:
             if tree is not None:
                 tree.before()
+            if self.foreign is not None:
+                self.foreign.before()
             start = self.clock()
             results = counted()
             elapsed = self.clock() - start
@@ -291,6 +303,8 @@ class CaseArms:
             raise
         except Exception as exc:  # the task or the strategy failed: one line, the case fails
             raise CaseFailed(("reference cycle: " if arm == REFERENCE else "") + one_line(exc)) from exc
+        if self.foreign is not None:
+            self.foreign.after(arm)
         if tree is not None:
             tree.after(elapsed)
         self._check(results, arm)
@@ -358,6 +372,8 @@ class CaseArms:
             found["ref_cpu_total_s"] = found["ref_cpu_self_s"] + found.get("ref_cpu_children_s", 0.0)
         if self.tree is not None and not self.is_serial:
             found.update(self.tree.metrics())
+        if self.foreign is not None:
+            found.update(self.foreign.metrics())
         return found
 
     def task_seconds(self) -> list[float]:
