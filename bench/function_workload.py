@@ -118,7 +118,12 @@ def _restore(digest: str, path: str) -> "ByValue":
     global transfers
     found = _loaded.get(digest)
     if found is None:
-        payload = Path(path).read_bytes()
+        try:
+            payload = Path(path).read_bytes()
+        except OSError as exc:  # a worker on another machine (a remote dask scheduler) sees no such file
+            raise RuntimeError(f"the by-value task function's payload {path} cannot be read in this worker "
+                               f"({exc.strerror}); a worker on another host needs the task importable by "
+                               "name (bench run --task MODULE:FUNCTION)") from None
         transfers += 1
         found = ByValue(_cloudpickle().loads(payload), payload)
     return found
