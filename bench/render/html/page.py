@@ -222,8 +222,10 @@ def _summary(results: ResultSet, rows: list[Record]) -> RunSummary:
 
 def short_columns(frame: pd.DataFrame) -> list[str]:
     """The page's table: `bench table`'s short columns that say something here (the heading
-    names the parameters; an error column with no error is left out), narrow enough for a laptop."""
+    names the parameters; an error column with no error and a disturbed column with no disturbed case
+    are left out), narrow enough for a laptop."""
     empty = {c for c in ("error",) if c in frame.columns and not frame[c].fillna("").astype(str).str.strip().any()}
+    empty |= {c for c in ("disturbed",) if c in frame.columns and not frame[c].fillna(False).astype(bool).any()}
     return [c for c in SHORT_COLUMNS if c in frame.columns and c != "params" and c not in empty]
 
 
