@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench.analysis import race
 from bench.analysis.records import Instance, Record, instance, strategy_label, usable
 
 
@@ -45,6 +46,8 @@ class VerdictRow:
     n_failed: int
     #: why the best case is not faster: its dominant loss and task-size bound, in words
     why: str = ""
+    #: whether the best is known (bench.analysis.race.decide): "decided: ..." or "not decided in the budget: ..."
+    decision: str = ""
 
     @property
     def recommends(self) -> bool:
@@ -98,9 +101,35 @@ def verdict_row(inst: Instance, label: str, rows: list[Record]) -> VerdictRow:
     if not candidates:
         return VerdictRow(inst, label, None, None, None, reading(None, None), failed)
     top = max(int(r["cores"]) for r in candidates)
-    ranked = ranked_strategies([r for r in candidates if int(r["cores"]) == top])
+    at_top = [r for r in candidates if int(r["cores"]) == top]
+    ranked = ranked_strategies(at_top)
     runner_up = ranked[1] if len(ranked) > 1 else None
-    return VerdictRow(inst, label, top, ranked[0], runner_up, reading(ranked[0], runner_up), failed)
+    decision = decided(ranked[0], runner_up, at_top + [r for r in mine if r.get("strategy") == "serial"])
+    text = reading(ranked[0], runner_up) + (f" {decision[0].upper()}{decision[1:]}." if decision else "")
+    return VerdictRow(inst, label, top, ranked[0], runner_up, text, failed, decision=decision)
+
+
+def decided(best: Choice, runner_up: Choice | None, rows: list[Record]) -> str:
+    """Whether the best is known, in words (bench.analysis.race.decide); "" for files without pairs."""
+    found = race_runner(best, rows)
+    if found is None:
+        return ""
+    if best.slower_than_serial:  # which parallel case loses least does not change "stay serial"
+        return "decided: no parallel case reaches serial"
+    other = race_runner(runner_up, rows) if runner_up is not None else None
+    return race.decide(found, other).words
+
+
+def race_runner(choice: Choice, rows: list[Record]) -> race.Runner | None:
+    """The choice's case as a racer: its interval, its pairs, and one more pair's seconds (serial + case medians)."""
+    mine = next((r for r in rows if strategy_label(r) == choice.strategy and r.get("mode") == choice.mode
+                 and int(r["workers"]) == choice.workers and int(r["cores"]) == choice.cores), None)
+    if mine is None or not mine.get("n_pairs") or choice.ci_low is None or choice.ci_high is None:
+        return None
+    serial = next((r for r in rows if r.get("strategy") == "serial" and int(r["cores"]) == choice.cores), None)
+    pair_s = float(mine.get("median_s") or 0.0) + float((serial or {}).get("median_s") or 0.0)
+    return race.Runner(choice.strategy, str(choice.cores), choice.speedup, float(choice.ci_low),
+                       float(choice.ci_high), int(mine["n_pairs"]), pair_s)
 
 
 def verdicts(instances: list[Instance], labels: dict[Instance, str], rows: list[Record]) -> list[VerdictRow]:
