@@ -107,7 +107,8 @@ def test_the_planner_takes_another_machines_cases_and_cpu_count():
     assert found.cpus == 64 and len(found.estimates) == len(big)
     tops = [e for e in found.estimates if e.case.cores == 64 and e.case.mode == "warm" and not e.serial]
     assert all(e.cycle_s == pytest.approx(0.16 / 8 + planning.DISPATCH_S) for e in tops)  # 8 tasks: 8 busy workers
-    cold = [e for e in found.estimates if e.case.cores == 64 and e.case.strategy == "pool-map" and e.case.mode == "cold"]
+    cold = [e for e in found.estimates
+            if e.case.cores == 64 and e.case.strategy == "pool-map" and e.case.mode == "cold"]
     assert cold[0].cycle_s > 64 * planning.COLD_START_PER_WORKER_S  # but every worker is started
     assert math.isfinite(found.total_s)
 

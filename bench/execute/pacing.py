@@ -55,6 +55,7 @@ class Pacer:
     estimates: dict[str, planning.CaseEstimate] | None = None
     cut: list[str] | None = None
     raced: int = 0
+    planned_at: float = 0.0
     _standing: dict[tuple[str, int], racing.Runner] = field(default_factory=dict)
 
     @classmethod
@@ -73,6 +74,7 @@ class Pacer:
         self.plan = planning.plan(cases, probes, self.budget.remaining(), cpus=cpus, timing=self.timing,
                                   calibration_s=calibration)
         self.estimates = {e.case.key: e for e in self.plan.estimates}
+        self.planned_at = self.budget.elapsed()  # what came before the plan (calibration, probes)
         self.cut = []
         print(f"bench: plan: {self.plan.one_line()}", file=sys.stderr)
 
@@ -197,13 +199,23 @@ class Pacer:
         """The budget's account in the config (the file) and on stderr: spent, cut, raced."""
         assert self.plan is not None and self.cut is not None
         self.runner.results.config["budget"] = {
-            "budget_s": self.budget.total_s, "planned_s": round(self.plan.run_s, 1),
+            "budget_s": self.budget.total_s, "planned_s": round(self.planned_at + self.plan.run_s, 1),
             "spent_before_end_s": round(self.budget.elapsed(), 1), "pace": round(self.budget.pace, 2),
             "cut": list(self.cut), "race_processes": self.raced}
         storage.save(self.runner.results, self.runner.settings.output)
         cut = f"; cut {len(self.cut)} cases (listed as skipped)" if self.cut else ""
         print(f"bench: budget {self.budget.total_s:.0f} s: matrix done after {self.budget.elapsed():.0f} s at "
               f"{self.budget.pace:.2f}x the plan's pace, {self.raced} more processes raced{cut}", file=sys.stderr)
+
+
+def say_estimate(runner: Any, cases: list[Case]) -> planning.Plan:
+    """A run without a budget: probe and print the plan's one line all the same (what it will take)."""
+    probes = probe(runner, cases)
+    calibration = planning.CALIBRATION_S if runner.results.calibration.get("raw") else 0.0
+    found = planning.plan(cases, probes, None, cpus=len(runner.settings.cpus),
+                          timing=timing_of(runner.settings.plan, runner.settings.processes), calibration_s=calibration)
+    print(f"bench: plan: {found.one_line()}", file=sys.stderr)
+    return found
 
 
 def _first(timing: planning.Timing) -> planning.Minimum:

@@ -145,11 +145,15 @@ class Runner:
 
     def _pacer(self, todo: Sequence[Case]) -> Any:
         """A budgeted run's pacer (bench.execute.pacing), started: probed and planned; None without a budget."""
-        if self.settings.budget_s is None or not todo:
-            return None
-        from bench.execute.pacing import Pacer
+        from bench.execute import pacing
 
-        pacer = Pacer.create(self, self.settings.budget_s, self.settings.started or time.monotonic())
+        if not todo:
+            return None
+        if self.settings.budget_s is None:  # --budget none: today's run, with its estimate said first
+            if self.settings.progress:
+                pacing.say_estimate(self, list(todo))
+            return None
+        pacer = pacing.Pacer.create(self, self.settings.budget_s, self.settings.started or time.monotonic())
         pacer.start(list(todo))
         return pacer
 

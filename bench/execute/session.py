@@ -260,7 +260,9 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
             "pythons": list(spec.pythons), "scheduler": request.scheduler, "thread_limits": request.thread_limits,
             "python_labels": {i.path: i.label for i in matrix.interpreters},
             "python_unavailable": interpreters.unavailable_pairs(matrix.interpreters),
-            "argv": " ".join(sys.argv[1:])}
+            "argv": " ".join(sys.argv[1:]),
+            # the run's time budget; a budgeted run adds its account (planned, spent, pace, cut) at the end
+            "budget": {"budget_s": budget_of(request, spec.profile)}}
 
 
 def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
