@@ -125,6 +125,8 @@ class Allocation:
     spare_s: float  # what is left for racing: more pairs where the verdict is not decided
     extra_pairs: int  # about how many pairs the spare buys
     cut: tuple[str, ...]  # keys of the cases the budget cannot measure
+    #: the most the race can use: every case kept raced up to the profile's most pairs (a small matrix ends early)
+    race_cap_s: float = math.inf
 
     @property
     def fits(self) -> bool:
@@ -151,7 +153,8 @@ class Plan:
         """`bench run` without the report: the budget's own total when there is one."""
         if self.budget_s is None or self.allocation is None:
             return self.calibration_s + self.serial_s + self.pairs_s
-        spent = self.calibration_s + self.allocation.minimum_s + max(self.allocation.spare_s, 0.0)
+        a = self.allocation
+        spent = self.calibration_s + a.minimum_s + min(max(a.spare_s, 0.0), a.race_cap_s)
         return min(spent, self.budget_s)
 
     @property
@@ -229,7 +232,8 @@ def plan(cases: Sequence[Case], probes: Mapping[str, Probe], budget_s: float | N
     serial = [e for e in estimates if e.serial]
     parallel = [e for e in estimates if not e.serial]
     first = Minimum(timing.min_pairs, timing.processes)
-    allocation = None if budget_s is None else allocate(estimates, budget_s - calibration_s, first)
+    allocation = None if budget_s is None else allocate(estimates, budget_s - calibration_s, first,
+                                                        max_pairs=timing.max_pairs)
     return Plan(estimates=estimates, probes=dict(probes), cpus=cpus, calibration_s=calibration_s,
                 serial_s=sum(e.default_s(1) for e in serial),
                 pairs_s=sum(e.default_s(timing.processes) for e in parallel),
@@ -255,7 +259,7 @@ RACE_SHARE = 0.3
 
 
 def allocate(estimates: Sequence[CaseEstimate], available_s: float, first: Minimum = LEVELS[0],
-             race_share: float = RACE_SHARE) -> Allocation:
+             race_share: float = RACE_SHARE, max_pairs: int = 40) -> Allocation:
     """The most generous minimums that fit ``available_s`` (seconds for the cases), keeping a share for racing.
 
     The verdict's cases (each workload's largest core count) keep their minimum
@@ -274,9 +278,26 @@ def allocate(estimates: Sequence[CaseEstimate], available_s: float, first: Minim
         for t, o in options:
             cost = _cost(mine, t) + _cost(other, o)
             if cost <= usable * (1 - share):
-                return _allocation(t, o, cost, usable, estimates, other if o is None else [])
+                found = _allocation(t, o, cost, usable, estimates, other if o is None else [])
+                return replace(found, race_cap_s=race_cap(estimates, found, max_pairs))
     lowest = levels(first)[-1]
     return _squeezed(mine, other, lowest, usable)
+
+
+#: pairs in each more process of the race (its start-up and warm-ups are paid per process, so not 1)
+RACE_PAIRS = 3
+
+
+def race_cap(estimates: Sequence[CaseEstimate], allocation: Allocation, max_pairs: int) -> float:
+    """The most the race could spend: every kept parallel case raced from its minimum up to ``max_pairs``."""
+    total = 0.0
+    for e in estimates:
+        if e.serial or e.case.key in allocation.cut:
+            continue
+        minimum = allocation.top if allocation.top is not None else LEVELS[-1]
+        more = max(0, max_pairs - minimum.pairs)
+        total += more * e.pair_s + math.ceil(more / RACE_PAIRS) * e.process_s
+    return total
 
 
 def _rank(minimum: Minimum | None) -> int:

@@ -32,8 +32,7 @@ from bench.execute.probe import probe
 from bench.measure.core import TimingPlan, merge_answers
 from bench.model import Case, CaseResult
 
-#: pairs of one more process in the race: its start-up and warm-ups are paid per process, so not 1
-RACE_PAIRS = 3
+RACE_PAIRS = planning.RACE_PAIRS
 #: what the run keeps for the calibration after the matrix and its last save, at the day's pace
 END_RESERVE_S = planning.CALIBRATION_S + 1.0
 

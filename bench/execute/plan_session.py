@@ -7,14 +7,19 @@ around it: resolving the matrix as `bench run` would, and probing its workloads.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Mapping, Sequence
 
 from bench import storage
 from bench.analysis import plan as planning
+from bench.analysis.plan import Probe
 from bench.execute import session
 from bench.execute.pacing import timing_of
-from bench.execute.probe import probe_alone
+from bench.execute.probe import probe
+from bench.execute.runner import Runner, RunSettings
+from bench.model import Case, Workload
 
 
 def plan_request(request: session.RunRequest, cpus: int | None = None) -> planning.Plan:
@@ -31,3 +36,15 @@ def plan_request(request: session.RunRequest, cpus: int | None = None) -> planni
     return planning.plan(cases, probes, budget, cpus=cpus or len(settings.cpus),
                          timing=timing_of(settings.plan, settings.processes),
                          calibration_s=2 * planning.CALIBRATION_S if request.calibrate else 0.0)
+
+
+def probe_alone(settings: RunSettings, workloads: Mapping[str, Workload], cases: Sequence[Case]) -> dict[str, Probe]:
+    """The probes with a launcher of their own; nothing is written but the scratch folder, removed after."""
+    runner = Runner(settings, workloads, storage.ResultSet(metadata={}, config={}))
+    runner.launcher = runner._start_launcher(cases)
+    try:
+        return probe(runner, cases)
+    finally:
+        if runner.launcher is not None:
+            runner.launcher.close()
+        shutil.rmtree(runner.scratch, ignore_errors=True)

@@ -9,15 +9,12 @@ says what a fresh case process costs beyond its cycles.
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
-from bench import storage
 from bench.analysis.plan import PROCESS_S, Probe
-from bench.execute.runner import Runner, RunSettings
 from bench.measure.core import TimingPlan
-from bench.model import Case, Workload
+from bench.model import Case
 
 #: one warm-up and one value: enough to know the cycle's size, not its spread
 PROBE_PLAN = TimingPlan(warmups=1, values=1, min_values=1)
@@ -47,22 +44,11 @@ def probe_answer(workload: str, answer: Mapping[str, Any]) -> Probe:
                  process_s=process if process > 0 else PROCESS_S)
 
 
-def probe(runner: Runner, cases: Sequence[Case]) -> dict[str, Probe]:
-    """Probe each workload of ``cases`` with the runner's launcher and scratch folder."""
+def probe(runner: Any, cases: Sequence[Case]) -> dict[str, Probe]:
+    """Probe each workload of ``cases`` with the runner's launcher and scratch folder (a ``Runner``, not imported:
+    the runner imports this module through ``bench.execute.pacing``)."""
     found = {}
     for index, case in enumerate(probe_cases(cases)):
         answer = runner.sitting(case, PROBE_PLAN, f"probe{index}")
         found[case.workload] = probe_answer(case.workload, answer)
     return found
-
-
-def probe_alone(settings: RunSettings, workloads: Mapping[str, Workload], cases: Sequence[Case]) -> dict[str, Probe]:
-    """`bench plan`: the probes with a launcher of their own, nothing written but the scratch folder."""
-    runner = Runner(settings, workloads, storage.ResultSet(metadata={}, config={}))
-    runner.launcher = runner._start_launcher(cases)
-    try:
-        return probe(runner, cases)
-    finally:
-        if runner.launcher is not None:
-            runner.launcher.close()
-        shutil.rmtree(runner.scratch, ignore_errors=True)
