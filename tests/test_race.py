@@ -38,6 +38,14 @@ def test_the_widest_contender_goes_first():
     assert [r.key for r in contenders(cases, 0.01)] == ["b", "c", "a"]
 
 
+def test_open_races_go_before_the_leaders_of_settled_ones():
+    settled = [runner("alone", 0.09, 0.2, group="square@2"), runner("far", 0.01, 0.1, group="square@2")]
+    open_ = [runner("a", 1.8, 0.05, group="fib@2"), runner("b", 1.75, 0.05, group="fib@2")]
+    assert race.is_open(open_) and not race.is_open(settled)
+    order = [r.key for r in contenders(settled + open_, 0.01)]
+    assert set(order[:2]) == {"a", "b"} and order[2:] == ["alone"]  # though "alone" is the widest
+
+
 def _simulated(truth, n, sd, rng):
     """Paired cycles with a true speed-up and log-normal pair noise (10 % sd: this VM's pairs)."""
     reference = rng.lognormal(math.log(0.15), 0.05, n)

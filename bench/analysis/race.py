@@ -89,13 +89,22 @@ def status(runners: Sequence[Runner], target: float) -> dict[str, str]:
 def contenders(runners: Sequence[Runner], target: float) -> list[Runner]:
     """The cases that want more pairs, the most useful first.
 
-    Useful: the widest interval first, so the leader and its closest challengers
-    narrow together (LUCB's pair), and a group's verdict is not left hanging on
-    one wide case while another keeps narrowing.
+    Useful: first the races still open (a challenger overlaps the leader, or the
+    leader straddles 1), then the leaders of settled races (their verdict stands;
+    more pairs only sharpen their speed-up); within each, the widest interval first,
+    so the leader and its closest challengers narrow together (LUCB's pair) and a
+    verdict is not left hanging on one wide case while another keeps narrowing.
     """
     standing = status(runners, target)
+    settled = {group for group, members in groups(runners).items() if not is_open(members)}
     wanted = [r for r in runners if standing[r.key] == BUDGET]
-    return sorted(wanted, key=lambda r: (-r.halfwidth, r.key))
+    return sorted(wanted, key=lambda r: (r.group in settled, -r.halfwidth, r.key))
+
+
+def is_open(members: Sequence[Runner]) -> bool:
+    """Whether a race can still change its verdict: a challenger in it, or the leader on both sides of serial."""
+    leader = best(members)
+    return straddles_one(leader) or any(r.key != leader.key and in_race(r, leader) for r in members)
 
 
 # ------------------------------------------------------------ is the verdict decided?

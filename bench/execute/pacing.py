@@ -55,6 +55,7 @@ class Pacer:
     cut: list[str] | None = None
     raced: int = 0
     planned_at: float = 0.0
+    cut_baselines: set[tuple[Any, ...]] = field(default_factory=set)
     _standing: dict[tuple[str, int], racing.Runner] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +83,9 @@ class Pacer:
     def plan_for(self, case: Case, todo: list[Case]) -> tuple[TimingPlan, int] | None:
         """The case's rounds and processes at the minimum the time left allows; None: cut by the budget."""
         assert self.estimates is not None and self.cut is not None
+        if not case.is_serial and case.baseline_key in self.cut_baselines:
+            self._cut(case, "cut by the budget: its serial baseline was cut")
+            return None
         remaining = [self.estimates[c.key] for c in todo if c.key in self.estimates]
         available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
         allocation = planning.allocate(remaining, available, planning.levels(_first(self.timing))[0])
@@ -111,6 +115,8 @@ class Pacer:
     def _cut(self, case: Case, reason: str) -> None:
         assert self.cut is not None
         self.cut.append(case.key)
+        if case.is_serial:  # its parallel cases would fail without it: they are cut with it
+            self.cut_baselines.add(case.baseline_key)
         self.runner.results.skipped.append({"case": case.key, "reason": reason})
 
     def _end_reserve(self) -> float:
