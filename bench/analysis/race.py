@@ -77,13 +77,23 @@ def status(runners: Sequence[Runner], target: float) -> dict[str, str]:
     for members in groups(runners).values():
         leader = best(members)
         for r in members:
-            if r.halfwidth <= target:
+            if r.halfwidth <= target and _settled(r, leader, members):
                 found[r.key] = PRECISION
             elif not in_race(r, leader):
                 found[r.key] = OUT
             else:
                 found[r.key] = BUDGET
     return found
+
+
+def _settled(r: Runner, leader: Runner, members: Sequence[Runner]) -> bool:
+    """Precise enough to stop: its pair with the leader decided (the leader: with every challenger).
+
+    A precise challenger of a leader still wide stops: the leader's pairs decide it.
+    """
+    if r.key != leader.key:
+        return leader.halfwidth > r.halfwidth or not overlaps(r, leader) or decide(leader, r).decided
+    return all(decide(leader, o).decided for o in members if o.key != leader.key and overlaps(o, leader))
 
 
 def contenders(runners: Sequence[Runner], target: float) -> list[Runner]:
@@ -137,21 +147,29 @@ def decide(leader: Runner, runner_up: Runner | None, tie_margin: float = TIE_MAR
 
 
 def _tied(a: Runner, b: Runner, margin: float) -> bool:
-    low, high = min(a.low, b.low), max(a.high, b.high)
-    return low > 0 and high / low <= 1 + margin
+    """Equivalent within the margin (as TOST): the ratio's interval, from the two, inside 1 +- margin."""
+    if not (a.speedup > 0 and b.speedup > 0 and math.isfinite(a.halfwidth) and math.isfinite(b.halfwidth)):
+        return False
+    gap = abs(math.log(a.speedup / b.speedup))
+    return gap + math.hypot(a.halfwidth, b.halfwidth) <= math.log1p(margin)
 
 
 def more_seconds(a: Runner, b: Runner, tie_margin: float = TIE_MARGIN) -> float:
     """Seconds of pairs that would separate the two intervals or show them tied, at today's spread.
 
     A half-width shrinks as 1/sqrt(pairs).  The two are separated once their
-    half-widths add up to less than their gap (on the log scale), tied once both
-    fit in the tie margin: whichever needs fewer pairs.  Each side's pairs are
-    priced at its own pair's seconds.
+    half-widths add up to less than their gap (on the log scale), tied once the
+    gap plus their combined half-width fits in the tie margin: whichever needs
+    fewer pairs.  Each side's pairs are priced at its own pair's seconds, at least
+    one more process's worth (RACE_PAIRS pairs) each while it is not decided.
     """
+    if a.low > b.high or b.low > a.high or _tied(a, b, tie_margin):
+        return 0.0
     gap = abs(math.log(a.speedup / b.speedup)) if a.speedup > 0 and b.speedup > 0 else 0.0
-    wanted = max(gap / 2.0, math.log1p(tie_margin) / 2.0)
-    return sum(_pairs_for(r, wanted) * r.pair_s for r in (a, b))
+    wanted = max(gap / 2.0, (math.log1p(tie_margin) - gap) / math.sqrt(2.0))
+    if wanted <= 0:
+        return math.inf
+    return sum(max(_pairs_for(r, wanted * 0.98), 3.0) * r.pair_s for r in (a, b))
 
 
 def _pairs_for(r: Runner, halfwidth: float) -> float:
