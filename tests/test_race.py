@@ -26,6 +26,14 @@ def test_clear_losers_are_out_and_overlapping_or_straddling_ones_stay():
     assert "far" not in {r.key for r in contenders(cases, 0.03)}
 
 
+def test_cold_and_warm_of_one_answer_do_not_race_each_other():
+    warm = Runner("pool-map/warm", "g", 1.8, 1.7, 1.9, 4, 0.3, answer="pool-map/2")
+    cold = Runner("pool-map/cold", "g", 1.75, 1.65, 1.85, 4, 0.3, answer="pool-map/2")
+    other = Runner("joblib/warm", "g", 1.5, 1.2, 1.75, 4, 0.3, answer="joblib/2")
+    found = status([warm, cold, other], 0.01)
+    assert found["pool-map/cold"] == OUT and found["joblib/warm"] == BUDGET
+
+
 def test_races_are_per_workload_and_core_count():
     cases = [runner("a", 1.8, 0.05, group="fib@2"), runner("b", 0.9, 0.05, group="fib@2"),
              runner("c", 0.9, 0.05, group="fib@1"), runner("d", 0.5, 0.05, group="fib@1")]

@@ -37,6 +37,8 @@ class Runner:
     high: float
     n_pairs: int
     pair_s: float = 0.0  # one more (reference, case) pair, seconds
+    #: the answer the verdict would give for it (strategy and workers): cold and warm of one answer do not race
+    answer: str = ""
 
     @property
     def halfwidth(self) -> float:
@@ -61,7 +63,8 @@ def straddles_one(r: Runner) -> bool:
 
 def in_race(runner: Runner, leader: Runner) -> bool:
     """Can this case still change the verdict: tie with or beat the leader, or be on either side of serial?"""
-    return runner.key == leader.key or overlaps(runner, leader) or straddles_one(runner)
+    same = bool(runner.answer) and runner.answer == leader.answer
+    return runner.key == leader.key or (overlaps(runner, leader) and not same) or straddles_one(runner)
 
 
 def groups(runners: Iterable[Runner]) -> dict[str, list[Runner]]:
@@ -92,8 +95,8 @@ def _settled(r: Runner, leader: Runner, members: Sequence[Runner]) -> bool:
     A precise challenger of a leader still wide stops: the leader's pairs decide it.
     """
     if r.key != leader.key:
-        return leader.halfwidth > r.halfwidth or not overlaps(r, leader) or decide(leader, r).decided
-    return all(decide(leader, o).decided for o in members if o.key != leader.key and overlaps(o, leader))
+        return leader.halfwidth > r.halfwidth or r not in challengers(leader, members) or decide(leader, r).decided
+    return all(decide(leader, o).decided for o in challengers(leader, members))
 
 
 def contenders(runners: Sequence[Runner], target: float) -> list[Runner]:
@@ -115,6 +118,12 @@ def is_open(members: Sequence[Runner]) -> bool:
     """Whether a race can still change its verdict: a challenger in it, or the leader on both sides of serial."""
     leader = best(members)
     return straddles_one(leader) or any(r.key != leader.key and in_race(r, leader) for r in members)
+
+
+def challengers(leader: Runner, members: Sequence[Runner]) -> list[Runner]:
+    """The cases that could take the verdict from the leader: overlapping it, with another answer."""
+    return [o for o in members if o.key != leader.key and overlaps(o, leader)
+            and not (o.answer and o.answer == leader.answer)]
 
 
 # ------------------------------------------------------------ is the verdict decided?

@@ -156,8 +156,10 @@ class Pacer:
         key = (result.case.key, len(result.values))
         if key not in self._standing:
             paired = paired_speedup(result.reference, result.values)
-            self._standing[key] = racing.Runner(result.case.key, f"{result.case.instance}@{result.case.cores}",
-                                                paired.speedup, paired.low, paired.high, paired.n, _pair_s(result))
+            case = result.case
+            self._standing[key] = racing.Runner(case.key, f"{case.instance}@{case.cores}", paired.speedup,
+                                                paired.low, paired.high, paired.n, _pair_s(result),
+                                                answer=f"{case.strategy}/{case.start_method}/{case.workers}")
         return self._standing[key]
 
     def _result(self, key: str) -> tuple[int, CaseResult]:
