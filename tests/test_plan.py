@@ -56,8 +56,9 @@ def test_costs_add_up_by_part_and_the_serial_case_pays_its_task_size_cycle():
 def test_a_pair_costs_a_reference_and_a_case_cycle_and_each_process_its_warmup():
     e = planning.estimate(case("pool-map", 1, 1, "warm"), PROBES["fib"], TIMING)
     assert e.pair_s == pytest.approx(0.16 + e.cycle_s)
-    assert e.cost(4, 2) == pytest.approx(2 * e.process_s + 4 * e.pair_s)
-    assert e.process_s == pytest.approx(0.1 + planning.WARM_START_PER_WORKER_S + e.pair_s)  # one worker to start
+    assert e.cost(4, 2) == pytest.approx(2 * e.process_s + e.warmup_s + 4 * e.pair_s)  # warm-ups paid once
+    assert e.process_s == pytest.approx(0.1 + planning.WARM_START_PER_WORKER_S)  # one worker to start
+    assert e.warmup_s == pytest.approx(e.pair_s)
 
 
 def test_a_generous_budget_keeps_every_minimum_and_buys_more_pairs():

@@ -32,9 +32,9 @@ from bench.model import Case
 #: metadata, the answer): 0.1-0.3 s on the 2-core VM here (``case_process_s`` minus the cycles)
 PROCESS_S = 0.2
 #: a cold cycle starts and closes its pool, per worker: a process pool 0.04-0.05 s here, loky (joblib)
-#: about 0.5 s (quick run, 2-core VM: sleep on joblib cold took 1.1 s a cycle with 2 workers, 2.2 s with 4)
+#: 0.15 s on a quiet day (0.5 under load: sleep on joblib cold took 1.1 s a cycle with 2 workers, 2.2 s with 4)
 COLD_START_PER_WORKER_S = 0.04
-COLD_START_S: Mapping[str, float] = {"joblib": 0.5, "loky": 0.5, "threads": 0.002, "dask-threads": 0.002,
+COLD_START_S: Mapping[str, float] = {"joblib": 0.15, "loky": 0.15, "threads": 0.002, "dask-threads": 0.002,
                                      "joblib-threads": 0.002, "serial": 0.0}
 #: a warm case starts its pool once per process, outside the cycles
 WARM_START_PER_WORKER_S = 0.04
@@ -95,8 +95,10 @@ class CaseEstimate:
     case: Case
     cycle_s: float  # the case's own cycle (serial: the serial cycle)
     pair_s: float  # reference + case cycle (serial: one cycle)
-    process_s: float  # start-up, warm-ups and pool start of one process
+    process_s: float  # start-up and pool start of one process
     default_rounds: int  # rounds the profile takes without a budget (its case budget, at least its minimum)
+    #: the warm-up rounds, paid once: a later process skips the warm-ups the first showed to be unneeded
+    warmup_s: float = 0.0
 
     @property
     def serial(self) -> bool:
@@ -104,7 +106,8 @@ class CaseEstimate:
 
     def cost(self, rounds: int, processes: int) -> float:
         """Seconds for ``rounds`` pairs (values) over ``processes`` fresh processes."""
-        return processes * self.process_s + rounds * self.pair_s + (self.cycle_s if self.serial else 0.0)
+        task_cycle = self.cycle_s if self.serial else 0.0  # the serial case's task-size cycle
+        return processes * self.process_s + self.warmup_s + rounds * self.pair_s + task_cycle
 
     def minimum_s(self, minimum: Minimum) -> float:
         if self.serial:
@@ -206,12 +209,12 @@ def estimate(case: Case, probe: Probe, timing: Timing) -> CaseEstimate:
     serial = probe.cycle_s
     if case.is_serial:
         rounds = _rounds(serial, timing)
-        return CaseEstimate(case, serial, serial, probe.process_s + timing.warmups * serial, rounds)
+        return CaseEstimate(case, serial, serial, probe.process_s, rounds, timing.warmups * serial)
     cycle = case_cycle_s(case, serial, probe.n_tasks)
     pair = serial + cycle
     per_worker = COLD_START_S.get(case.strategy, WARM_START_PER_WORKER_S)
     start = per_worker * case.workers if case.mode == "warm" else 0.0
-    return CaseEstimate(case, cycle, pair, probe.process_s + start + timing.warmups * pair, _rounds(pair, timing))
+    return CaseEstimate(case, cycle, pair, probe.process_s + start, _rounds(pair, timing), timing.warmups * pair)
 
 
 def _rounds(per_round_s: float, timing: Timing) -> int:
@@ -296,7 +299,7 @@ def race_cap(estimates: Sequence[CaseEstimate], allocation: Allocation, max_pair
             continue
         minimum = allocation.top if allocation.top is not None else LEVELS[-1]
         more = max(0, max_pairs - minimum.pairs)
-        total += more * e.pair_s + math.ceil(more / RACE_PAIRS) * e.process_s
+        total += more * e.pair_s + math.ceil(more / RACE_PAIRS) * (e.process_s + e.warmup_s)
     return total
 
 
