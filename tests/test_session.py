@@ -17,12 +17,13 @@ from bench.execute.session import Interrupted, RunRequest, output_path, run_matr
 from bench.model import BenchError
 
 TINY = RunRequest(workloads=("sleep",), strategies=("serial", "threads"), cores=(1,), modes=("warm",),
-                  sets=("sleep.n=2", "sleep.seconds=0.01"), profile="quick", calibrate=False, progress=False)
+                  sets=("sleep.n=2", "sleep.seconds=0.01"), profile="quick", calibrate=False, progress=False,
+                  budget=None)  # today's rules: the budget and its race are tests/test_pacing.py's
 
 #: the config section of a results file (what --resume reads); a change here breaks old files
 CONFIG_KEYS = ["workloads", "strategies", "cores", "workers", "modes", "start_methods", "overrides", "profile",
                "timeout", "tasks_per_core", "processes", "workload_modules", "strategy_modules", "pythons",
-               "scheduler", "thread_limits", "python_labels", "python_unavailable", "argv"]
+               "scheduler", "thread_limits", "python_labels", "python_unavailable", "argv", "budget"]
 
 
 def test_run_matrix_measures_a_tiny_matrix_without_argparse(tmp_path, no_leaked_processes):
@@ -67,7 +68,7 @@ def test_the_command_line_and_the_request_write_the_same_config(tmp_path):
     by_cli, by_python = tmp_path / "cli.json", tmp_path / "python.json"
     assert main(["run", "--workloads", "sleep", "--strategies", "serial,threads", "--cores", "1", "--workers", "1",
                  "--modes", "warm", "--set", "sleep.n=2", "--set", "sleep.seconds=0.01", "--no-progress",
-                 "--no-calibrate", "-o", str(by_cli)]) == 0
+                 "--no-calibrate", "--budget", "none", "-o", str(by_cli)]) == 0
     run_matrix(dataclasses.replace(TINY, workers=(1,), output=by_python))
     cli, python = storage.load(by_cli).config, storage.load(by_python).config
     assert {k: v for k, v in cli.items() if k != "argv"} == {k: v for k, v in python.items() if k != "argv"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench.analysis import disturbance
+from bench.analysis import disturbance, race
 from bench.analysis.records import Instance, Record, instance, strategy_label, usable
 
 
@@ -48,6 +48,8 @@ class VerdictRow:
     why: str = ""
     #: "Not decided: machine busy (...)" when a candidate case was disturbed by another process
     busy: str = ""
+    #: whether the best is known (bench.analysis.race.decide): "decided: ..." or "not decided in the budget: ..."
+    decision: str = ""
 
     @property
     def recommends(self) -> bool:
@@ -105,9 +107,35 @@ def verdict_row(inst: Instance, label: str, rows: list[Record]) -> VerdictRow:
     busy = disturbance.busy_reading(at_top)  # a disturbed case measured the neighbour: not ranked
     ranked = ranked_strategies([r for r in at_top if not disturbance.is_disturbed(r)])
     best, runner_up = (ranked[0] if ranked else None), (ranked[1] if len(ranked) > 1 else None)
-    text = reading(best, runner_up) if best is not None or not busy else ""
+    serial = [r for r in mine if r.get("strategy") == "serial"]
+    decision = decided(best, runner_up, at_top + serial) if best is not None else ""
+    text = reading(best, runner_up) + (f" {decision[0].upper()}{decision[1:]}." if decision else "") \
+        if best is not None or not busy else ""
     text = f"{busy} Among the undisturbed cases: {text}" if busy and text else (busy or text)
-    return VerdictRow(inst, label, top, best, runner_up, text, failed, busy=busy)
+    return VerdictRow(inst, label, top, best, runner_up, text, failed, busy=busy, decision=decision)
+
+
+def decided(best: Choice, runner_up: Choice | None, rows: list[Record]) -> str:
+    """Whether the best is known, in words (bench.analysis.race.decide); "" for files without pairs."""
+    found = race_runner(best, rows)
+    if found is None:
+        return ""
+    if best.slower_than_serial:  # which parallel case loses least does not change "stay serial"
+        return "decided: no parallel case reaches serial"
+    other = race_runner(runner_up, rows) if runner_up is not None else None
+    return race.decide(found, other).words
+
+
+def race_runner(choice: Choice, rows: list[Record]) -> race.Runner | None:
+    """The choice's case as a racer: its interval, its pairs, and one more pair's seconds (serial + case medians)."""
+    mine = next((r for r in rows if strategy_label(r) == choice.strategy and r.get("mode") == choice.mode
+                 and int(r["workers"]) == choice.workers and int(r["cores"]) == choice.cores), None)
+    if mine is None or not mine.get("n_pairs") or choice.ci_low is None or choice.ci_high is None:
+        return None
+    serial = next((r for r in rows if r.get("strategy") == "serial" and int(r["cores"]) == choice.cores), None)
+    pair_s = float(mine.get("median_s") or 0.0) + float((serial or {}).get("median_s") or 0.0)
+    return race.Runner(choice.strategy, str(choice.cores), choice.speedup, float(choice.ci_low),
+                       float(choice.ci_high), int(mine["n_pairs"]), pair_s)
 
 
 def verdicts(instances: list[Instance], labels: dict[Instance, str], rows: list[Record]) -> list[VerdictRow]:

@@ -18,7 +18,7 @@ from typing import NoReturn, Sequence
 
 from bench.model import BenchError
 
-COMMANDS = ("list", "run", "table", "explain", "report", "compare", "fit", "calibrate", "ab", "noise")
+COMMANDS = ("list", "plan", "run", "table", "explain", "report", "compare", "fit", "calibrate", "ab", "noise")
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 

@@ -61,12 +61,21 @@ EXAMPLES = """examples:
 then: bench report results/latest.json (the HTML page), bench table results/latest.json (one row per case)"""
 
 
+def add_budget_argument(p: argparse.ArgumentParser) -> None:
+    """--budget D: the whole run's time, calibration included (`bench plan` takes it too)."""
+    p.add_argument("--budget", default="profile", metavar="D",
+                   help="end the whole run within D (90s, 3m, 1h; none: no budget), measuring fewer pairs rather "
+                        "than overrunning and spending what is left on the cases that can still change a verdict "
+                        "(default: 150s for the quick profile, none for full)")
+
+
 def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("run", help="measure workloads x strategies x cores",
                               description="Measure every case of workloads x strategies x cores x workers x modes, "
                                           "each in fresh pinned processes, saving the results file after each case.",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_matrix_arguments(p, "override a workload parameter (repeatable)")
+    add_budget_argument(p)
     p.add_argument("--python", metavar="PATH|VERSION[,...]",
                    help="run the matrix under each interpreter: paths, or versions like 3.12 found in .venvs/, "
                         "pyenv or PATH (set one up once with: make venv-3.12)")
@@ -138,7 +147,7 @@ def request_from_args(args: argparse.Namespace) -> session.RunRequest:
         processes=args.processes, resume=Path(args.resume) if args.resume else None, force=args.force,
         progress=not args.no_progress,
         calibrate=not args.no_calibrate, strict=args.strict, task=args.task, inputs=args.inputs, bound=args.bound,
-        name=args.name)
+        name=args.name, budget=args.budget)
 
 
 # ------------------------------------------------------------ running

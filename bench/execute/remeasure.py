@@ -104,12 +104,15 @@ class Remeasure:
     probe: Callable[[Sequence[int], float], float | None] = lambda cpus, s: foreign.probe_share(cpus, s)
     clock: Callable[[], float] = time.monotonic
     check: Callable[[], None] = lambda: None  # raises to stop (Ctrl-C)
+    limit_s: float | None = None  # what a run's time budget has left for this (None: no budget)
 
     def run(self) -> int:
         """Re-measure what is disturbed; returns how many re-measures were made."""
         if self.policy.attempts < 1:
             return 0
         budget = max(self.policy.min_budget_s, self.policy.budget_share * case_seconds(self.cases))
+        if self.limit_s is not None:
+            budget = min(budget, self.limit_s)
         deadline = self.clock() + budget
         made = 0
         for _ in range(self.policy.attempts):
@@ -117,10 +120,13 @@ class Remeasure:
             todo.sort(key=lambda i: -self.cases[i].case.cores)  # the verdict rests on the most cores: first
             for index in todo:
                 self.check()
-                if self.clock() >= deadline:
-                    return made
                 old = self.cases[index]
-                if not wait_quiet(self.cpus_of(old.case), self.policy, self.probe, self.clock):
+                cost = float(old.metadata.get("case_process_s") or 0.0)  # its first measurement's seconds
+                left = deadline - self.clock()
+                if left <= cost:
+                    return made
+                waiting = replace(self.policy, quiet_wait_s=min(self.policy.quiet_wait_s, left - cost))
+                if not wait_quiet(self.cpus_of(old.case), waiting, self.probe, self.clock):
                     return made  # the machine stays busy: what is disturbed stays so, and says so
                 new = self.measure(old.case)
                 self.check()

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -42,6 +43,10 @@ PLANS: dict[str, TimingPlan] = {
 #: sitting skips the warm-ups that the first showed to be unneeded (``settled_arms``), so two cost the
 #: cycles of one: a quick run here took 3354 cycles with 1 process and 3354 with 2 (3748 before the skip)
 PROCESSES: dict[str, int] = {"quick": 2, "full": 2}
+#: the whole run's default time budget (``bench run --budget``), calibration included: the quick
+#: matrix in 150 s, so that `make bench` (its report takes 7-16 s more) ends within 3 minutes of setup
+#: on a 2-core machine whatever its speed that day; the full profile takes what it takes
+BUDGETS: dict[str, float | None] = {"quick": 150.0, "full": None}
 
 @dataclass
 class RunSettings:
@@ -60,6 +65,10 @@ class RunSettings:
     progress: bool = True
     #: fresh case processes per parallel case, its rounds shared among them (see session_plans)
     processes: int = 1
+    #: seconds the whole run may take (bench run --budget; None: no budget), counted from ``started``
+    #: (time.monotonic), so that what came before the runner (calibration) is inside it
+    budget_s: float | None = None
+    started: float | None = None
 
 
 def case_env(case: Case, workload: Workload, thread_limits: bool = True) -> dict[str, str]:
@@ -104,17 +113,28 @@ class Runner:
         todo = [case for case in cases if case.key not in done]
         progress = _progress(len(cases), len(cases) - len(todo), self.settings.progress)
         try:
-            for case in todo:
+            pacer = self._pacer(todo)
+            for index, case in enumerate(todo):
                 interrupts.check()
                 progress.set_postfix_str(case.key, refresh=False)
+                paced = pacer.plan_for(case, todo[index:]) if pacer else (None, None)
+                if paced is None:  # cut by the budget: said in results.skipped
+                    progress.update(1)
+                    continue
                 on_case(case)
-                result = self.run_case(case)
+                started = time.monotonic()
+                result = self.run_case(case, *paced)
                 interrupts.check()  # a case killed by the stop request is not a result
                 self.results.cases.append(result)
                 storage.save(self.results, self.settings.output)
+                if pacer:
+                    pacer.done(case, result, time.monotonic() - started, paced[1])
                 progress.update(1)
-            remeasure.Remeasure(self.results.cases, self.run_case, self.cpus_for, self._save,
-                                check=interrupts.check).run()
+            if pacer:  # disturbed cases again first (within what the budget has left), then the race
+                self._remeasure(limit_s=pacer.spare_s(), plan=pacer.remeasure_plan())
+                pacer.race()
+            else:
+                self._remeasure()
             interrupts.check()
             self.results.complete = True
             storage.save(self.results, self.settings.output)
@@ -129,6 +149,11 @@ class Runner:
             progress.close()
         return self.results
 
+    def _remeasure(self, limit_s: float | None = None, plan: TimingPlan | None = None) -> None:
+        """Disturbed cases measured again once their CPUs are quiet (bench.execute.remeasure)."""
+        remeasure.Remeasure(self.results.cases, lambda case: self.run_case(case, plan), self.cpus_for, self._save,
+                            check=interrupts.check, limit_s=limit_s).run()
+
     def cpus_for(self, case: Case) -> list[int]:
         """The CPUs a case is pinned to: the first ``cores`` of the run's."""
         return list(self.settings.cpus)[: case.cores]
@@ -136,13 +161,29 @@ class Runner:
     def _save(self) -> None:
         storage.save(self.results, self.settings.output)
 
-    def run_case(self, case: Case) -> CaseResult:
+    def _pacer(self, todo: Sequence[Case]) -> Any:
+        """A budgeted run's pacer (bench.execute.pacing), started: probed and planned; None without a budget."""
+        from bench.execute import pacing
+
+        if not todo:
+            return None
+        if self.settings.budget_s is None:  # --budget none: today's run, with its estimate said first
+            if self.settings.progress:
+                pacing.say_estimate(self, list(todo))
+            return None
+        pacer = pacing.Pacer.create(self, self.settings.budget_s, self.settings.started or time.monotonic())
+        pacer.start(list(todo))
+        return pacer
+
+    def run_case(self, case: Case, plan: TimingPlan | None = None, processes: int | None = None) -> CaseResult:
+        """Measure one case; ``plan`` and ``processes`` override the settings' (a budgeted run's minimum)."""
         workload = self.workloads[case.workload]
         expected = self.results.expected.get(case.instance)
         if not case.is_serial and expected is None:
             return _failure(case, "no serial baseline to check results against (serial case failed)")
         self.measured += 1
-        answer = self._execute(case, workload, expected)
+        answer = self._execute(case, workload, expected, plan or self.settings.plan,
+                               processes or self.settings.processes)
         result = CaseResult(case=case, values=tuple(answer.get("values", ())),
                             warmups=tuple(answer.get("warmups", ())), ok=bool(answer.get("ok")),
                             error=str(answer.get("error", "")), metrics=answer.get("metrics", {}),
@@ -152,9 +193,10 @@ class Runner:
             self.results.expected[case.instance] = answer["fingerprints"]
         return result
 
-    def _execute(self, case: Case, workload: Workload, expected: list[str] | None) -> dict[str, Any]:
+    def _execute(self, case: Case, workload: Workload, expected: list[str] | None, timing: TimingPlan,
+                 processes: int) -> dict[str, Any]:
         """The case's answer; a parallel case's rounds shared among ``processes`` fresh case processes."""
-        plans = [self.settings.plan] if case.is_serial else session_plans(self.settings.plan, self.settings.processes)
+        plans = [timing] if case.is_serial else session_plans(timing, processes)
         answers: list[dict[str, Any]] = []
         skip: tuple[str, ...] = ()  # the arms the first sitting showed to need no warm-up skip it later
         for sitting, plan in enumerate(plans):
@@ -169,8 +211,12 @@ class Runner:
             merged["metadata"]["warmups_skipped"] = ",".join(skip) or "none"
         return merged
 
+    def sitting(self, case: Case, plan: TimingPlan, name: str, expected: list[str] | None = None) -> dict[str, Any]:
+        """One fresh process of ``case`` outside the matrix's order (a probe, a raced case's more pairs)."""
+        return self._sitting(case, self.workloads[case.workload], expected, plan, name)
+
     def _sitting(self, case: Case, workload: Workload, expected: list[str] | None, plan: TimingPlan,
-                 sitting: int) -> dict[str, Any]:
+                 sitting: int | str) -> dict[str, Any]:
         stem = self.scratch / f"case{self.measured}-{sitting}"
         expected_path = None
         if expected is not None:

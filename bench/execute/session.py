@@ -22,16 +22,18 @@ import multiprocessing
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bench import output_file, registry, storage
+from bench.analysis.budget import parse_duration
 from bench.execute import interrupts, resume
 from bench.execute import pythons as interpreters
 from bench.execute.matrix import MatrixSpec, build_cases, machine_cores, parse_sets
-from bench.execute.runner import PLANS, PROCESSES, Runner, RunSettings
+from bench.execute.runner import BUDGETS, PLANS, PROCESSES, Runner, RunSettings
 from bench.machine import topology
 from bench.measure.metadata import machine_metadata
 from bench.model import MODES, PROFILES, BenchError, Case, Workload
@@ -81,6 +83,9 @@ class RunRequest:
     inputs: str | None = None  # MODULE:FUNCTION, a JSON list file or a text file
     bound: str | None = None
     name: str | None = None
+    #: seconds the whole run may take, calibration included (bench run --budget); None: no budget;
+    #: "profile": the profile's default (runner.BUDGETS: the quick matrix fits `make bench` in 3 minutes)
+    budget: float | str | None = "profile"
 
 
 @dataclass(frozen=True)
@@ -256,7 +261,9 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
             "pythons": list(spec.pythons), "scheduler": request.scheduler, "thread_limits": request.thread_limits,
             "python_labels": {i.path: i.label for i in matrix.interpreters},
             "python_unavailable": interpreters.unavailable_pairs(matrix.interpreters),
-            "argv": " ".join(sys.argv[1:])}
+            "argv": " ".join(sys.argv[1:]),
+            # the run's time budget; a budgeted run adds its account (planned, spent, pace, cut) at the end
+            "budget": {"budget_s": budget_of(request, spec.profile)}}
 
 
 def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
@@ -375,13 +382,14 @@ def run_matrix(request: RunRequest) -> storage.ResultSet:
     descendant it did not find at the start (``bench.run`` keeps a notebook's own
     process out of that by running the matrix in a child).
     """
+    started = time.monotonic()  # the budget counts from here: calibration and probes are inside it
     _check_timeout(request.timeout)
     _check_processes(request.processes)
     request, spec, results = _prepare(request)
     workloads = workloads_of(spec)
     cases = _cases(spec, workloads, results, request.scheduler)
     output = output_path(request)
-    settings = _settings(request, spec, output)
+    settings = replace(_settings(request, spec, output), budget_s=budget_of(request, spec.profile), started=started)
     output_file.check_writable(output, "--resume" if request.resume else "-o")
     with output_file.locked(output):
         if not request.resume:
@@ -390,6 +398,16 @@ def run_matrix(request: RunRequest) -> storage.ResultSet:
             print(f"bench: skipped {item}", file=sys.stderr)
         _measure(request.calibrate, spec, results, settings, workloads, cases)
     return results
+
+
+def budget_of(request: RunRequest, profile: str) -> float | None:
+    """The run's budget in seconds: the request's, the profile's default, or None (no budget)."""
+    budget = BUDGETS[profile] if request.budget == "profile" else request.budget
+    if isinstance(budget, str):
+        return parse_duration(budget)
+    if budget is not None and not (isinstance(budget, (int, float)) and math.isfinite(budget) and budget > 0):
+        raise BenchError(f"budget wants seconds above 0 or None, got {budget!r}")
+    return None if budget is None else float(budget)
 
 
 def _settings(request: RunRequest, spec: MatrixSpec, output: Path) -> RunSettings:

@@ -1,0 +1,207 @@
+"""Racing: which cases can still change the verdict, and so deserve the budget's next pairs.  Pure.
+
+Adaptive tuners time every candidate coarsely and re-time only the ones that can
+still win (racing, successive halving, LUCB best-arm identification).  Here the
+question is per workload and core count: which strategy is fastest, and does it
+beat serial at all?  So after every case has its minimum pairs, a case stays *in
+the race* while
+
+- its interval overlaps the best case's (it may be the best, or tie with it), or
+- its interval straddles 1 (whether it beats serial at all is open);
+
+a case whose interval is within ``target`` (relative half-width) has its answer
+("precision"); a case clear of both is "out of the race" and stops at its minimum;
+one still in the race when the time ran out stopped on the "budget".
+
+A case that truly is the best is dropped only when its interval lies wholly below
+another's, which needs one of two 95 % intervals to miss its truth on one side:
+tests/test_race.py measures the true best kept in >= 97 % of seeded trials.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+OUT, PRECISION, BUDGET = "out of the race", "precision", "budget"
+
+
+@dataclass(frozen=True)
+class Runner:
+    """One parallel case in a race: its paired speed-up so far and what one more pair costs."""
+
+    key: str
+    group: str  # workload instance and core count: cases race only within one
+    speedup: float
+    low: float
+    high: float
+    n_pairs: int
+    pair_s: float = 0.0  # one more (reference, case) pair, seconds
+    #: the answer the verdict would give for it (strategy and workers): cold and warm of one answer do not race
+    answer: str = ""
+
+    @property
+    def halfwidth(self) -> float:
+        """Relative half-width of the interval (inf when there is none yet)."""
+        if not (self.speedup > 0 and math.isfinite(self.low) and math.isfinite(self.high)):
+            return math.inf
+        return (self.high - self.low) / 2.0 / self.speedup
+
+
+def best(runners: Sequence[Runner]) -> Runner:
+    """The case with the highest speed-up estimate (ties: the narrower interval)."""
+    return max(runners, key=lambda r: (r.speedup, -r.halfwidth))
+
+
+def overlaps(a: Runner, b: Runner) -> bool:
+    return a.low <= b.high and b.low <= a.high
+
+
+def straddles_one(r: Runner) -> bool:
+    return r.low <= 1.0 <= r.high
+
+
+def in_race(runner: Runner, leader: Runner) -> bool:
+    """Can this case still change the verdict: tie with or beat the leader, or be on either side of serial?"""
+    same = bool(runner.answer) and runner.answer == leader.answer
+    return runner.key == leader.key or (overlaps(runner, leader) and not same) or straddles_one(runner)
+
+
+def groups(runners: Iterable[Runner]) -> dict[str, list[Runner]]:
+    found: dict[str, list[Runner]] = {}
+    for runner in runners:
+        found.setdefault(runner.group, []).append(runner)
+    return found
+
+
+def status(runners: Sequence[Runner], target: float) -> dict[str, str]:
+    """Each case's standing now: "precision", "out of the race", or "budget" (in the race, not precise yet)."""
+    found: dict[str, str] = {}
+    for members in groups(runners).values():
+        leader = best(members)
+        for r in members:
+            if r.halfwidth <= target and _settled(r, leader, members):
+                found[r.key] = PRECISION
+            elif not in_race(r, leader):
+                found[r.key] = OUT
+            else:
+                found[r.key] = BUDGET
+    return found
+
+
+def _settled(r: Runner, leader: Runner, members: Sequence[Runner]) -> bool:
+    """Precise enough to stop: its pair with the leader decided (the leader: with every challenger).
+
+    A precise challenger of a leader still wide stops: the leader's pairs decide it.
+    """
+    if r.key != leader.key:
+        return leader.halfwidth > r.halfwidth or r not in challengers(leader, members) or decide(leader, r).decided
+    return all(decide(leader, o).decided for o in challengers(leader, members))
+
+
+def contenders(runners: Sequence[Runner], target: float) -> list[Runner]:
+    """The cases that want more pairs, the most useful first.
+
+    Useful: first the races still open (a challenger overlaps the leader, or the
+    leader straddles 1), then the leaders of settled races (their verdict stands;
+    more pairs only sharpen their speed-up); within each, the widest interval first,
+    so the leader and its closest challengers narrow together (LUCB's pair) and a
+    verdict is not left hanging on one wide case while another keeps narrowing.
+    """
+    standing = status(runners, target)
+    settled = {group for group, members in groups(runners).items() if not is_open(members)}
+    wanted = [r for r in runners if standing[r.key] == BUDGET]
+    return sorted(wanted, key=lambda r: (r.group in settled, -r.halfwidth, r.key))
+
+
+def is_open(members: Sequence[Runner]) -> bool:
+    """Whether a race can still change its verdict: a challenger in it, or the leader on both sides of serial."""
+    leader = best(members)
+    return straddles_one(leader) or any(r.key != leader.key and in_race(r, leader) for r in members)
+
+
+def challengers(leader: Runner, members: Sequence[Runner]) -> list[Runner]:
+    """The cases that could take the verdict from the leader: overlapping it, with another answer."""
+    return [o for o in members if o.key != leader.key and overlaps(o, leader)
+            and not (o.answer and o.answer == leader.answer)]
+
+
+# ------------------------------------------------------------ is the verdict decided?
+
+#: two cases whose intervals both lie within this much of each other are a tie: either answer is right
+TIE_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether the best case is known: clear of the runner-up, a stated tie, or how far from either."""
+
+    decided: bool
+    words: str
+    more_s: float = 0.0  # about how many more seconds of pairs would decide it (0 when decided)
+
+
+def decide(leader: Runner, runner_up: Runner | None, tie_margin: float = TIE_MARGIN) -> Decision:
+    """The best's interval clear of the runner-up's, or both within ``tie_margin`` of each other."""
+    if runner_up is None:
+        return Decision(True, "decided: the only parallel case")
+    if leader.low > runner_up.high:
+        return Decision(True, "decided: the best's interval is clear of the runner-up's")
+    if _tied(leader, runner_up, tie_margin):
+        return Decision(True, f"decided: a tie, both within {tie_margin:.0%} of each other")
+    more = more_seconds(leader, runner_up, tie_margin)
+    if not math.isfinite(more):
+        return Decision(False, "not decided in the budget")
+    return Decision(False, f"not decided in the budget: about {_seconds(more)} more would decide it", more)
+
+
+def _tied(a: Runner, b: Runner, margin: float) -> bool:
+    """Equivalent within the margin (as TOST): the ratio's interval, from the two, inside 1 +- margin."""
+    if not (a.speedup > 0 and b.speedup > 0 and math.isfinite(a.halfwidth) and math.isfinite(b.halfwidth)):
+        return False
+    gap = abs(math.log(a.speedup / b.speedup))
+    return gap + math.hypot(a.halfwidth, b.halfwidth) <= math.log1p(margin)
+
+
+def more_seconds(a: Runner, b: Runner, tie_margin: float = TIE_MARGIN) -> float:
+    """Seconds of pairs that would separate the two intervals or show them tied, at today's spread.
+
+    A half-width shrinks as 1/sqrt(pairs).  The two are separated once their
+    half-widths add up to less than their gap (on the log scale), tied once the
+    gap plus their combined half-width fits in the tie margin: whichever needs
+    fewer pairs.  Each side's pairs are priced at its own pair's seconds, at least
+    one more process's worth (RACE_PAIRS pairs) each while it is not decided.
+    """
+    if a.low > b.high or b.low > a.high or _tied(a, b, tie_margin):
+        return 0.0
+    gap = abs(math.log(a.speedup / b.speedup)) if a.speedup > 0 and b.speedup > 0 else 0.0
+    wanted = max(gap / 2.0, (math.log1p(tie_margin) - gap) / math.sqrt(2.0))
+    if wanted <= 0:
+        return math.inf
+    return sum(max(_pairs_for(r, wanted * 0.98), 3.0) * r.pair_s for r in (a, b))
+
+
+def _pairs_for(r: Runner, halfwidth: float) -> float:
+    """More pairs for ``r``'s interval to reach ``halfwidth``: n (h / wanted)^2 - n."""
+    if r.halfwidth <= halfwidth:
+        return 0.0
+    if not math.isfinite(r.halfwidth) or r.n_pairs < 2:
+        return math.inf
+    return r.n_pairs * ((r.halfwidth / halfwidth) ** 2 - 1.0)
+
+
+def _seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{math.ceil(seconds):.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def leaders(runners: Sequence[Runner]) -> Mapping[str, tuple[Runner, Runner | None]]:
+    """Each group's best and runner-up (by estimate)."""
+    found = {}
+    for group, members in groups(runners).items():
+        ranked = sorted(members, key=lambda r: (-r.speedup, r.halfwidth))
+        found[group] = (ranked[0], ranked[1] if len(ranked) > 1 else None)
+    return found

@@ -1,0 +1,85 @@
+"""`bench plan`: what `bench run` with the same options would cost, and what a budget buys, before it runs.
+
+Each workload's serial cycle is probed briefly (a second or so each); the rest is
+arithmetic (``bench.analysis.plan``).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bench.analysis import plan as planning
+from bench.cli.run import add_budget_argument, matrix_fields
+
+
+def add_parser(subparsers: Any) -> None:
+    from bench.cli.run import add_matrix_arguments
+
+    p = subparsers.add_parser("plan", help="estimate a run's time by part, and what a budget buys, before running it")
+    add_matrix_arguments(p, "override a workload parameter (repeatable)")
+    add_budget_argument(p)
+    p.add_argument("--processes", type=int, default=None, metavar="N", help="as bench run --processes")
+    p.add_argument("--no-calibrate", action="store_true", help="plan without the calibration, as bench run would")
+    p.add_argument("--cases", action="store_true", help="list every case with its estimated minimum and cost")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.execute import session
+    from bench.execute.plan_session import plan_request
+
+    request = session.RunRequest(**matrix_fields(args), budget=args.budget, processes=args.processes,
+                                 calibrate=not args.no_calibrate, progress=False)
+    print("bench plan: probing each workload's serial cycle (a second or so each)", file=sys.stderr)
+    found = plan_request(request)
+    sys.stdout.write(render(found, args.cases))
+    return 0
+
+
+def render(found: planning.Plan, cases: bool = False) -> str:
+    """The plan as text: the probes, the cases, the time by part, what the budget buys."""
+    lines = [f"{len(found.estimates)} cases on {found.cpus} CPUs ({_shape(found)})", "",
+             "serial cycle per workload (probe, 1 core):"]
+    for probe in found.probes.values():
+        lines.append(f"  {probe.workload:14s} {probe.cycle_s * 1000:9.1f} ms  ({probe.n_tasks} tasks; "
+                     f"a fresh case process costs {probe.process_s:.2f} s more)")
+    lines += ["", "estimated time without a budget:",
+              f"  calibration      {found.calibration_s:7.0f} s",
+              f"  serial cases     {found.serial_s:7.0f} s",
+              f"  parallel pairs   {found.pairs_s:7.0f} s   "
+              f"(at the minimum of every case: {found.minimum_pairs_s:.0f} s)",
+              f"  report           {found.report_s:7.0f} s   (bench report, after the run)",
+              f"  total            {found.calibration_s + found.serial_s + found.pairs_s + found.report_s:7.0f} s"]
+    lines += ["", *_budget_lines(found)]
+    if cases:
+        lines += ["", "cases (estimated cycle, pair, and cost at the profile's minimum):"]
+        for e in found.estimates:
+            lines.append(f"  {e.case.key:70s} cycle {e.cycle_s:7.3f} s  pair {e.pair_s:7.3f} s")
+    lines += ["", f"bench run prints: {found.one_line()}"]
+    return "\n".join(lines) + "\n"
+
+
+def _shape(found: planning.Plan) -> str:
+    workloads = sorted({e.case.workload for e in found.estimates})
+    cores = sorted({e.case.cores for e in found.estimates})
+    return f"workloads {','.join(workloads)}; cores {','.join(map(str, cores))}"
+
+
+def _budget_lines(found: planning.Plan) -> list[str]:
+    a = found.allocation
+    if a is None or found.budget_s is None:
+        return ["no budget (--budget none): every case takes the profile's pairs"]
+    top = a.top.label if a.top else "cut"
+    others = a.others.label if a.others else "cut"
+    lines = [f"budget {found.budget_s:.0f} s (calibration included) buys:",
+             f"  the verdict's cases (each workload's largest core count): {top} each",
+             f"  the other core counts: {others} each",
+             f"  at the minimum: {a.minimum_s:.0f} s; left for racing: {max(a.spare_s, 0):.0f} s "
+             f"(about {a.extra_pairs} more pairs, to the cases that can still change a verdict)"]
+    if a.cut:
+        lines.append(f"  cut: {len(a.cut)} cases the budget cannot pay for, e.g. {a.cut[0]}")
+    if not a.fits:
+        lines.append("  the budget is too small even for the lowest minimum: "
+                     "the run will cut cases as the time runs out")
+    return lines

@@ -1,0 +1,259 @@
+"""A budgeted run (`bench run --budget D`): every case its minimum, then the rest of the time to the race.
+
+The runner asks this module three things, from three lines:
+
+1. before the matrix, ``Pacer.start``: probe the workloads and print the plan's one line
+   (``bench.execute.probe``, ``bench.analysis.plan``);
+2. before each case, ``Pacer.plan_for``: the case's rounds and processes, or None when the
+   budget cannot pay for it (cut, and said).  The minimums are chosen again before every
+   case from the time left, at the day's pace (``bench.analysis.budget``): a slow day
+   falls back to fewer pairs, and then cuts the smaller core counts, before it overruns;
+3. after the matrix, ``Pacer.race``: while the time lasts, one more fresh process of a
+   few pairs for the case that can still change its verdict and is least precise
+   (``bench.analysis.race``); then every parallel case's ``stop_reason`` says where it
+   stood ("precision", "out of the race", "budget").
+
+Without a budget (``--budget none``) the runner never builds a Pacer: today's behaviour.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from bench import storage
+from bench.analysis import plan as planning
+from bench.analysis import race as racing
+from bench.analysis.budget import Budget
+from bench.execute import interrupts
+from bench.execute.probe import probe
+from bench.measure.core import TimingPlan, merge_answers
+from bench.model import Case, CaseResult
+
+RACE_PAIRS = planning.RACE_PAIRS
+#: what the run keeps for the calibration after the matrix and its last save, at the day's pace
+END_RESERVE_S = planning.CALIBRATION_S + 1.0
+
+
+def timing_of(plan: TimingPlan, processes: int) -> planning.Timing:
+    """The profile's rounds as the planner's plain numbers."""
+    return planning.Timing(warmups=plan.warmups, min_pairs=plan.min_values, max_pairs=plan.values,
+                           case_budget_s=plan.budget_seconds, processes=processes, target=plan.target)
+
+
+@dataclass
+class Pacer:
+    """The budget's side of one run: its plan, its accounts, what it cut."""
+
+    runner: Any  # bench.execute.runner.Runner (not imported: the runner imports this module)
+    budget: Budget
+    timing: planning.Timing
+    plan: planning.Plan | None = None
+    estimates: dict[str, planning.CaseEstimate] | None = None
+    cut: list[str] | None = None
+    raced: int = 0
+    planned_at: float = 0.0
+    cut_baselines: set[tuple[Any, ...]] = field(default_factory=set)
+    _standing: dict[tuple[str, int], racing.Runner] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, runner: Any, budget_s: float, started: float,
+               clock: Callable[[], float] = time.monotonic) -> Pacer:
+        settings = runner.settings
+        return cls(runner, Budget(budget_s, clock, started), timing_of(settings.plan, settings.processes))
+
+    # ---------------------------------------------------------------- 1. the plan
+
+    def start(self, cases: list[Case]) -> None:
+        """Probe, plan, say it; the probes' seconds count against the budget like everything else."""
+        probes = probe(self.runner, cases)
+        cpus = len(self.runner.settings.cpus)
+        calibration = planning.CALIBRATION_S if self.runner.results.calibration.get("raw") else 0.0  # the one after
+        self.plan = planning.plan(cases, probes, self.budget.remaining(), cpus=cpus, timing=self.timing,
+                                  calibration_s=calibration)
+        self.estimates = {e.case.key: e for e in self.plan.estimates}
+        self.planned_at = self.budget.elapsed()  # what came before the plan (calibration, probes)
+        self.cut = []
+        print(f"bench: plan: {self.plan.one_line()}", file=sys.stderr)
+
+    # ---------------------------------------------------------------- 2. the minimum of each case
+
+    def plan_for(self, case: Case, todo: list[Case]) -> tuple[TimingPlan, int] | None:
+        """The case's rounds and processes at the minimum the time left allows; None: cut by the budget."""
+        assert self.estimates is not None and self.cut is not None
+        if not case.is_serial and case.baseline_key in self.cut_baselines:
+            self._cut(case, "cut by the budget: its serial baseline was cut")
+            return None
+        remaining = [self.estimates[c.key] for c in todo if c.key in self.estimates]
+        available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
+        allocation = planning.allocate(remaining, available, planning.levels(_first(self.timing))[0])
+        if case.key in allocation.cut:
+            self._cut(case, "cut by the budget: no time left for its minimum")
+            return None
+        top = planning.top_cores(todo).get(case.instance, case.cores) <= case.cores
+        minimum = allocation.top if top else allocation.others
+        if minimum is None:
+            self._cut(case, "cut by the budget: no time left for its minimum")
+            return None
+        base = self.runner.settings.plan
+        if case.is_serial:
+            return base, 1
+        rounds = replace(base, values=minimum.pairs, min_values=minimum.pairs, budget_seconds=0.0)
+        return rounds, minimum.processes
+
+    def done(self, case: Case, result: CaseResult, seconds: float, processes: int) -> None:
+        """One case measured: its cost against its estimate at the minimum it got."""
+        assert self.estimates is not None
+        estimate = self.estimates.get(case.key)
+        if estimate is None:
+            return
+        rounds = max(len(result.values), 1)
+        self.budget.record(estimate.cost(rounds, processes), seconds)
+
+    def _cut(self, case: Case, reason: str) -> None:
+        assert self.cut is not None
+        self.cut.append(case.key)
+        if case.is_serial:  # its parallel cases would fail without it: they are cut with it
+            self.cut_baselines.add(case.baseline_key)
+        self.runner.results.skipped.append({"case": case.key, "reason": reason})
+
+    def _end_reserve(self) -> float:
+        calibrating = self.runner.results.calibration.get("raw") is not None
+        return (END_RESERVE_S if calibrating else 1.0) * self.budget.pace + planning.MARGIN * self.budget.total_s
+
+    # ---------------------------------------------------------------- 3. disturbed cases again, then the race
+
+    def spare_s(self) -> float:
+        """Seconds the budget still has for extra measuring (re-measures, the race), its end reserved."""
+        return max(0.0, self.budget.remaining() - self._end_reserve())
+
+    def remeasure_plan(self) -> TimingPlan:
+        """A disturbed case's second measurement: the minimum pairs, as a case that was not raced."""
+        pairs = self.timing.min_pairs
+        return replace(self.runner.settings.plan, values=pairs, min_values=pairs, budget_seconds=0.0)
+
+
+    def race(self) -> None:
+        """More pairs, one fresh process at a time, where the verdict is still open; then the stop reasons."""
+        tried: set[str] = set()
+        while True:
+            interrupts.check()
+            runners = self._runners()
+            pick = next((r for r in racing.contenders(runners, self.timing.target)
+                         if r.key not in tried and r.n_pairs < self.timing.max_pairs
+                         and self.budget.affords(self._sitting_s(r.key), self._end_reserve())), None)
+            if pick is None:
+                break
+            if not self._one_more(pick.key):
+                tried.add(pick.key)
+        self._stop_reasons()
+        self._say()
+
+    def _runners(self) -> list[racing.Runner]:
+        """Every ok parallel case with pairs, as a runner in its workload's and core count's race."""
+        found = []
+        for result in self.runner.results.cases:
+            if result.ok and result.paired and len(result.values) >= 2:
+                found.append(self._runner_of(result))
+        return found
+
+    def _runner_of(self, result: CaseResult) -> racing.Runner:
+        """The case's standing, from its pairs (the interval the table shows; computed once per pair count)."""
+        from bench.analysis.stats import paired_speedup
+
+        key = (result.case.key, len(result.values))
+        if key not in self._standing:
+            paired = paired_speedup(result.reference, result.values)
+            case = result.case
+            self._standing[key] = racing.Runner(case.key, f"{case.instance}@{case.cores}", paired.speedup,
+                                                paired.low, paired.high, paired.n, _pair_s(result),
+                                                answer=f"{case.strategy}/{case.start_method}/{case.workers}")
+        return self._standing[key]
+
+    def _result(self, key: str) -> tuple[int, CaseResult]:
+        return next((i, r) for i, r in enumerate(self.runner.results.cases) if r.case.key == key)
+
+    def _sitting_s(self, key: str) -> float:
+        """One more process of RACE_PAIRS pairs for this case, from what its processes so far cost."""
+        _, result = self._result(key)
+        processes = int(result.metadata.get("processes", 1)) or 1
+        spent = float(result.metadata.get("case_process_s", 0.0))
+        per_pair = _pair_s(result)
+        fixed = max(0.0, spent / processes - per_pair * len(result.values) / processes)
+        return fixed + RACE_PAIRS * per_pair
+
+    def _one_more(self, key: str) -> bool:
+        """Measure one more process of the case and join it to its result; False when it failed."""
+        index, result = self._result(key)
+        skip = tuple(s for s in str(result.metadata.get("warmups_skipped", "")).split(",") if s and s != "none")
+        plan = replace(self.runner.settings.plan, values=RACE_PAIRS, min_values=RACE_PAIRS, budget_seconds=0.0,
+                       skip_warmups=skip)
+        expected = self.runner.results.expected.get(result.case.instance)
+        started = self.budget.clock()
+        answer = self.runner.sitting(result.case, plan, f"race{self.raced}", expected)
+        self.raced += 1
+        self.budget.record(self._sitting_s(key), self.budget.clock() - started)
+        if not answer.get("ok"):  # a later process failing does not undo the pairs the case has
+            return False
+        self.runner.results.cases[index] = joined(result, answer)
+        storage.save(self.runner.results, self.runner.settings.output)
+        return True
+
+    def _stop_reasons(self) -> None:
+        """Each parallel case's stop_reason: where it stood in its race when the run ended."""
+        standing = racing.status(self._runners(), self.timing.target)
+        for index, result in enumerate(self.runner.results.cases):
+            reason = standing.get(result.case.key)
+            if reason is None or result.case.is_serial:
+                continue
+            metadata = {**result.metadata, "stop_reason": reason,
+                        "sitting_stop_reasons": str(result.metadata.get("stop_reason", ""))}
+            self.runner.results.cases[index] = replace(result, metadata=metadata)
+
+    def _say(self) -> None:
+        """The budget's account in the config (the file) and on stderr: spent, cut, raced."""
+        assert self.plan is not None and self.cut is not None
+        self.runner.results.config["budget"] = {
+            "budget_s": self.budget.total_s, "planned_s": round(self.planned_at + self.plan.run_s, 1),
+            "spent_before_end_s": round(self.budget.elapsed(), 1), "pace": round(self.budget.pace, 2),
+            "cut": list(self.cut), "race_processes": self.raced}
+        storage.save(self.runner.results, self.runner.settings.output)
+        cut = f"; cut {len(self.cut)} cases (listed as skipped)" if self.cut else ""
+        print(f"bench: budget {self.budget.total_s:.0f} s: matrix done after {self.budget.elapsed():.0f} s at "
+              f"{self.budget.pace:.2f}x the plan's pace, {self.raced} more processes raced{cut}", file=sys.stderr)
+
+
+def say_estimate(runner: Any, cases: list[Case]) -> planning.Plan:
+    """A run without a budget: probe and print the plan's one line all the same (what it will take)."""
+    probes = probe(runner, cases)
+    calibration = planning.CALIBRATION_S if runner.results.calibration.get("raw") else 0.0
+    found = planning.plan(cases, probes, None, cpus=len(runner.settings.cpus),
+                          timing=timing_of(runner.settings.plan, runner.settings.processes), calibration_s=calibration)
+    print(f"bench: plan: {found.one_line()}", file=sys.stderr)
+    return found
+
+
+def _first(timing: planning.Timing) -> planning.Minimum:
+    return planning.Minimum(timing.min_pairs, timing.processes)
+
+
+def _pair_s(result: CaseResult) -> float:
+    """One (reference, case) pair's seconds: the medians of the two."""
+    if not result.values:
+        return math.inf
+    values, reference = sorted(result.values), sorted(result.reference or result.values)
+    return values[len(values) // 2] + reference[len(reference) // 2]
+
+
+def joined(result: CaseResult, answer: dict[str, Any]) -> CaseResult:
+    """The case's result with one more process's answer joined, as ``merge_answers`` joins sittings."""
+    before = {"values": list(result.values), "warmups": list(result.warmups), "reference": list(result.reference),
+              "reference_warmups": list(result.reference_warmups), "metrics": dict(result.metrics),
+              "metadata": dict(result.metadata)}
+    merged = merge_answers([before, answer])
+    metadata = {**merged["metadata"], "processes": int(result.metadata.get("processes", 1)) + 1}
+    return replace(result, values=tuple(merged["values"]), warmups=tuple(merged["warmups"]),
+                   reference=tuple(merged["reference"]), reference_warmups=tuple(merged["reference_warmups"]),
+                   metrics=merged["metrics"], metadata=metadata)
