@@ -107,3 +107,14 @@ def test_the_environment_can_turn_re_measuring_off(monkeypatch):
     assert job.policy.attempts == 0 and job.run() == 0
     monkeypatch.setenv("BENCH_REMEASURE", "many")
     assert remeasure.policy_from_env() == Policy()
+
+
+def test_under_a_run_budget_only_a_re_measure_that_fits_is_started():
+    """A budgeted run (limit_s) starts no re-measure whose first measurement took longer than what is left."""
+    cases = [case(0.48, "processes", seconds=5.0), case(0.5, "threads", seconds=1.0)]
+    clock = FakeClock()
+    job, measured, _ = remeasurer(cases, shares=[0.0, 0.0], probes=[0.0] * 10, clock=clock,
+                                  policy=Policy(min_budget_s=100.0, probe_s=0.1))
+    job.limit_s = 3.0
+    job.run()
+    assert measured == [cases[1].case.key]

@@ -121,10 +121,13 @@ class Remeasure:
             for index in todo:
                 self.check()
                 old = self.cases[index]
-                cost = float(old.metadata.get("case_process_s") or 0.0)  # its first measurement's seconds
+                # under a run's time budget only what fits is started (its first measurement's seconds)
+                cost = float(old.metadata.get("case_process_s") or 0.0) if self.limit_s is not None else 0.0
                 left = deadline - self.clock()
-                if left <= cost:
+                if left <= 0:
                     return made
+                if left <= cost:
+                    continue  # a shorter one may still fit
                 waiting = replace(self.policy, quiet_wait_s=min(self.policy.quiet_wait_s, left - cost))
                 if not wait_quiet(self.cpus_of(old.case), waiting, self.probe, self.clock):
                     return made  # the machine stays busy: what is disturbed stays so, and says so
