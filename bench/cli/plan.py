@@ -22,6 +22,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--processes", type=int, default=None, metavar="N", help="as bench run --processes")
     p.add_argument("--no-calibrate", action="store_true", help="plan without the calibration, as bench run would")
     p.add_argument("--cases", action="store_true", help="list every case with its estimated minimum and cost")
+    p.add_argument("--cpus", type=int, default=None, metavar="N",
+                   help="plan for a machine of N logical CPUs instead of this one (its default core and task counts; "
+                        "the probes still time this machine)")
+    p.add_argument("--smt", action="store_true", help="with --cpus: two hardware threads per physical core")
+    p.add_argument("--numa", type=int, default=1, metavar="M", help="with --cpus: the cores split over M NUMA nodes")
     p.set_defaults(func=run)
 
 
@@ -32,15 +37,33 @@ def run(args: argparse.Namespace) -> int:
     request = session.RunRequest(**matrix_fields(args), budget=args.budget, processes=args.processes,
                                  calibrate=not args.no_calibrate, progress=False)
     print("bench plan: probing each workload's serial cycle (a second or so each)", file=sys.stderr)
-    found = plan_request(request)
-    sys.stdout.write(render(found, args.cases))
+    machine = planned_machine(args)
+    found = plan_request(request, machine)
+    sys.stdout.write(render(found, args.cases, machine))
     return 0
 
 
-def render(found: planning.Plan, cases: bool = False) -> str:
+def planned_machine(args: argparse.Namespace) -> Any:
+    """The machine of --cpus/--smt/--numa (bench.machine.topology.synthetic), or None: this one."""
+    from bench.machine import topology
+    from bench.model import BenchError
+
+    if args.cpus is None:
+        if args.smt or args.numa != 1:
+            raise BenchError("--smt and --numa describe a planned machine: give --cpus N with them")
+        return None
+    try:
+        return topology.synthetic(args.cpus, smt=args.smt, numa=args.numa)
+    except ValueError as exc:
+        raise BenchError(f"--cpus {args.cpus}: {exc}") from None
+
+
+def render(found: planning.Plan, cases: bool = False, machine: Any = None) -> str:
     """The plan as text: the probes, the cases, the time by part, what the budget buys."""
-    lines = [f"{len(found.estimates)} cases on {found.cpus} CPUs ({_shape(found)})", "",
-             "serial cycle per workload (probe, 1 core):"]
+    lines = [f"{len(found.estimates)} cases on {found.cpus} CPUs ({_shape(found)})"]
+    if machine is not None:
+        lines += _machine_lines(found, machine)
+    lines += ["", "serial cycle per workload (probe, 1 core):"]
     for probe in found.probes.values():
         lines.append(f"  {probe.workload:14s} {probe.cycle_s * 1000:9.1f} ms  ({probe.n_tasks} tasks; "
                      f"a fresh case process costs {probe.process_s:.2f} s more)")
@@ -58,6 +81,19 @@ def render(found: planning.Plan, cases: bool = False) -> str:
             lines.append(f"  {e.case.key:70s} cycle {e.cycle_s:7.3f} s  pair {e.pair_s:7.3f} s")
     lines += ["", f"bench run prints: {found.one_line()}"]
     return "\n".join(lines) + "\n"
+
+
+def _machine_lines(found: planning.Plan, machine: Any) -> list[str]:
+    """The planned machine, the placement of each core count, and the task counts its cases get."""
+    from bench.machine.topology import placements
+
+    cores = sorted({e.case.cores for e in found.estimates})
+    marks = {k: m for k, m in placements(machine, cores).items() if m != "cores"}
+    tasks = sorted({f"{e.case.workload}: {dict(e.case.params).get('n', '-')}" for e in found.estimates
+                    if e.case.cores == cores[-1] and "n" in dict(e.case.params)})
+    return [f"planned machine: {machine.summary()} (synthetic; this machine's probes)",
+            "  core counts marked: " + (", ".join(f"{k} {m}" for k, m in marks.items()) or "none (distinct cores)"),
+            "  task counts (n) at the largest core count: " + ("; ".join(tasks) or "unchanged")]
 
 
 def _shape(found: planning.Plan) -> str:
