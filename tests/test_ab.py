@@ -28,10 +28,11 @@ def test_arms_with_references_pair_each_side_with_its_own_reference():
     assert arm_names(["A", "B"], True) == ["A-reference", "A", "B-reference", "B"]
 
 
-def test_side_env_puts_the_side_code_first_and_keeps_the_harness_importable():
+def test_side_env_puts_the_side_code_first_and_keeps_the_harness_importable(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the current folder comes after the harness: a user's workload module
     side = Side("A", pythonpath=("/wt/base",), env={"MY_FLAG": "1"})
     env = side_env({"PYTHONPATH": "/extra", "HOME": "/root"}, side)
-    assert env["PYTHONPATH"].split(os.pathsep) == ["/wt/base", str(ROOT), os.getcwd(), "/extra"]
+    assert env["PYTHONPATH"].split(os.pathsep) == ["/wt/base", str(ROOT), str(tmp_path), "/extra"]
     assert env["MY_FLAG"] == "1" and env["HOME"] == "/root"
 
 

@@ -246,7 +246,8 @@ def test_gate_problems_and_reproduce_commands():
     report = compare(base, new)
     assert gate_problems(report, {"A": base, "B": new}) == []
     failed = make_results([make_result([], strategy="serial", ok=False, error="boom")])
-    assert "every case failed on side A (first: boom)" in gate_problems(compare(failed, new), {"A": failed, "B": new})[0]
+    problems = gate_problems(compare(failed, new), {"A": failed, "B": new})
+    assert "every case failed on side A (first: boom)" in problems[0]
     commands = reproduce_commands(report, {"A": base, "B": new}, {"A": "abc"}, ["a.json", "b.json"])
     assert "--base abc --metric time --threshold 6 --force" in commands[0]
     assert commands[1] == "bench compare a.json b.json --metric time --threshold 6"

@@ -54,6 +54,12 @@ Metrics
   A uniformly faster or slower machine cancels out; serial cases are the
   reference and are not compared.
 
+The two sides of one `bench ab` case (``same_rounds``: value i of each measured in
+round i) are compared over their rounds with either metric: the change is the
+trimmed geometric mean of the per-round ratios, with the paired interval and a
+signed-rank test (``stats.compare_rounds``), since load shared by a round cancels
+in its ratio and would only widen a comparison of the two series apart.
+
 Statuses
 --------
 ``regression`` and ``newly_failing`` (ok in BASE, failed in NEW: a crash or a

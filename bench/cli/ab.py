@@ -42,7 +42,7 @@ def _matrix_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="overwrite existing A/B results files")
     p.add_argument("--budget", type=run_cmd.positive_seconds, metavar="S",
                    help="seconds of timed cycles per case, both sides together, up to 400 rounds (default: the "
-                        "profile's, 0.5 s quick; with --base 4 s)")
+                        "profile's, 0.5 s quick; with --base 8 s)")
     run_cmd.add_task_arguments(p)
 
 

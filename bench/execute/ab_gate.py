@@ -32,9 +32,9 @@ from bench.model import BenchError
 COMPARED = (Status.REGRESSION, Status.IMPROVEMENT, Status.INCONCLUSIVE, Status.UNCHANGED)
 WORKING_TREE = "the working tree as it is, uncommitted changes included"
 #: seconds of timed cycles per case, both sides together, unless --budget says otherwise: the quick profile's
-#: 0.5 s leaves intervals of +-20 % on a loaded 2-core machine; 4 s resolved +10 % against the 6 % threshold
-#: on a 4 ms pure-Python task at load average 7 (4 cases in 22 s)
-GATE_BUDGET = 4.0
+#: 0.5 s leaves intervals of +-20 % on a loaded 2-core machine; with 4 s a 10 % slower time was caught through
+#: load average 5-10, but a 10 % lower speed-up of 2 GIL-bound threads on 2 cores not always (-16 %, CI -28 to -3 %)
+GATE_BUDGET = 8.0
 
 
 @dataclass(frozen=True)
