@@ -115,4 +115,5 @@ def describe_side(label: str, revisions: dict[str, gitref.Revision]) -> str:
     revision = revisions.get(label)
     if revision is None:
         return WORKING_TREE
-    return f"{'base' if label == 'A' else 'head'} {revision.ref} = {revision.short} ({revision.subject})"
+    subject = revision.subject if len(revision.subject) <= 60 else revision.subject[:57] + "..."
+    return f"{'base' if label == 'A' else 'head'} {revision.ref} = {revision.short} ({subject})"
