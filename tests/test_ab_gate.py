@@ -21,7 +21,7 @@ from bench.analysis.compare import compare
 from bench.cli.main import build_parser
 from bench.execute import ab_imports, gitref
 from bench.execute.ab import ROOT, Side
-from bench.execute.ab_gate import gate_problems
+from bench.execute.ab_session import side_problems
 from bench.render.ab_text import reproduce_commands
 from bench.testing import make_result, make_results
 
@@ -240,14 +240,15 @@ def test_module_names_cover_the_harness_the_user_modules_and_a_task():
         "bench", "workloads", "mymod", "pkg.work", "pkg.data", "mystrat"]
 
 
-def test_gate_problems_and_reproduce_commands():
+def test_side_problems_nothing_compared_and_reproduce_commands():
     base = make_results([make_result([0.1] * 5, strategy="serial"), make_result([0.05] * 5)])
     new = make_results([make_result([0.1] * 5, strategy="serial"), make_result([0.05] * 5)])
     report = compare(base, new)
-    assert gate_problems(report, {"A": base, "B": new}) == []
+    assert side_problems({"A": base, "B": new}) == [] and not report.summary.failed
     failed = make_results([make_result([], strategy="serial", ok=False, error="boom")])
-    problems = gate_problems(compare(failed, new), {"A": failed, "B": new})
-    assert "every case failed on side A (first: boom)" in problems[0]
+    assert "every case failed on side A (first: boom)" in side_problems({"A": failed, "B": new})[0]
+    nothing = compare(failed, failed)  # still failing on both sides: nothing compared, no PASS
+    assert nothing.summary.failed and "no case was compared" in nothing.summary.coverage[-1]
     commands = reproduce_commands(report, {"A": base, "B": new}, {"A": "abc"}, ["a.json", "b.json"])
     assert "--base abc --metric time --threshold 6 --force" in commands[0]
     assert commands[1] == "bench compare a.json b.json --metric time --threshold 6"

@@ -72,7 +72,11 @@ def test_too_few_values_is_untested_with_a_reason():
     entry = report.cases[0]
     assert entry.status == "untested"
     assert "too few values" in entry.reason
-    assert not report.summary.failed
+    assert report.summary.failed and "no case was compared" in report.summary.coverage[-1]  # nothing else to judge
+    beside = make_result(noisy(0.1), strategy="pool-map")
+    report = compare(make_results([*one_case(noisy(0.1, n=3, seed=1)).cases, beside]),
+                     make_results([*one_case(noisy(0.2, n=3, seed=2)).cases, beside]))
+    assert report.by_status("untested") and not report.summary.failed
 
 
 def test_cases_in_only_one_file_are_listed():
@@ -115,7 +119,12 @@ def test_fixed_and_still_failing_do_not_fail_the_gate():
     assert compare(failed, one_case(noisy(0.1))).cases[0].status == "fixed"
     report = compare(failed, failed)
     assert report.cases[0].status == "still_failing"
-    assert not report.summary.failed
+    assert report.summary.failed and report.summary.coverage == (  # a gate that compared nothing
+        "no case was compared (each failed, was untested or is in one file only): a gate that compared nothing "
+        "must not pass",)
+    ok = make_result(noisy(0.1), strategy="pool-map")
+    report = compare(make_results([*failed.cases, ok]), make_results([*failed.cases, ok]))
+    assert report.cases[-1].status == "still_failing" and not report.summary.failed
 
 
 def test_changed_parameters_still_match_and_are_flagged():

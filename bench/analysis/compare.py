@@ -132,6 +132,8 @@ _WORDS = {"regression": ("regression", "regressions"), "newly_failing": ("newly 
           "only_new": ("only in NEW", "only in NEW")}
 #: display order: what needs attention first
 ORDER: tuple[Status, ...] = tuple(Status)
+#: statuses of a case that both files measured and the test judged
+COMPARED: tuple[Status, ...] = (Status.REGRESSION, Status.IMPROVEMENT, Status.INCONCLUSIVE, Status.UNCHANGED)
 #: statuses that fail the gate (exit 1)
 GATING: tuple[Status, ...] = tuple(s for s in Status if s.fails_gate)
 #: machine/software fields whose difference makes a time comparison suspect
@@ -394,6 +396,9 @@ def coverage_problems(base: ResultSet, new: ResultSet, entries: Sequence[CaseCom
     ok_base, ok_new = (sum(r.ok for r in results.cases) for results in (base, new))
     if ok_new < ok_base:
         problems.append(f"NEW has fewer ok cases than BASE ({ok_new} < {ok_base})")
+    if (base.cases or new.cases) and not any(entry.status in COMPARED for entry in entries):
+        problems.append("no case was compared (each failed, was untested or is in one file only): a gate that "
+                        "compared nothing must not pass")
     return problems
 
 

@@ -9,27 +9,25 @@ from there and side B from the working tree as it is (uncommitted changes
 included) or from a second worktree (``--head``), both measured interleaved by
 ``run_ab``, and the two files are compared exactly as `bench compare` does.
 
-A gate that compared nothing must not pass: a side whose every case failed,
-or a matrix with no case the metric can compare (``--metric speedup`` over
-serial cases only), fails it (``GateOutcome.problems``).
+A gate that compared nothing must not pass: a side whose every case failed
+fails it here (``GateOutcome.problems``; the other side's cases would read as
+"fixed"), and a comparison that judged no case at all (``--metric speedup``
+over serial cases only) fails in ``bench.analysis.compare`` itself.
 """
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench import storage
-from bench.analysis.compare import CompareReport, Status, compare
+from bench.analysis.compare import CompareReport, compare
 from bench.analysis.compare_defaults import CompareOptions
 from bench.execute import gitref, interrupts
 from bench.execute.ab import LABELS
 from bench.execute.ab_session import ABRequest, run_ab, side_problems
 from bench.model import BenchError
 
-#: statuses of a case that both sides measured and the test judged
-COMPARED = (Status.REGRESSION, Status.IMPROVEMENT, Status.INCONCLUSIVE, Status.UNCHANGED)
 WORKING_TREE = "the working tree as it is, uncommitted changes included"
 #: seconds of timed cycles per case, both sides together, unless --budget says otherwise: the quick profile's
 #: 0.5 s leaves intervals of +-20 % on a loaded 2-core machine; with 4 s a 10 % slower time was caught through
@@ -61,15 +59,6 @@ class GateOutcome:
 
     def side_text(self, label: str) -> str:
         return describe_side(label, self.revisions)
-
-
-def gate_problems(report: CompareReport, results: Mapping[str, storage.ResultSet]) -> list[str]:
-    """A side that measured nothing, or a comparison that judged nothing: either fails the gate."""
-    problems = side_problems(results)
-    if not problems and not any(report.summary.counts.get(status) for status in COMPARED):
-        problems.append(f"no case was compared with --metric {report.options.metric} (serial cases are the "
-                        "reference of speed-ups and are not compared; add a parallel strategy)")
-    return problems
 
 
 def _code_folders(root: Path, folder: Path, checkouts: dict[str, Path],
@@ -104,7 +93,7 @@ def run_gate(request: GateRequest) -> GateOutcome:
         budget = request.ab.budget or GATE_BUDGET
         results = run_ab(replace(request.ab, sides=sides, described=described, budget=budget))
     report = compare(results["A"], results["B"], request.options)
-    problems = tuple(gate_problems(report, results))
+    problems = tuple(side_problems(results))  # "fixed" cases where A measured nothing: not a pass
     if problems:  # the comparison alone would say PASS about nothing
         report = replace(report, summary=replace(report.summary, failed=True))
     return GateOutcome(report=report, revisions=revisions, problems=problems, results=results)

@@ -63,7 +63,8 @@ def probe(side: Side, names: Sequence[str], env: Mapping[str, str], cwd: Path) -
         found = json.loads(out.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         lines = [line.strip() for line in out.stderr.splitlines() if line.strip()]
-        why = lines[-1][:200] if lines else f"exit code {out.returncode}"
+        fatal = [line for line in lines if line.startswith(("Fatal Python error", "ModuleNotFoundError"))]
+        why = (fatal or lines[-1:] or [f"exit code {out.returncode}"])[-1][:200]
         raise BenchError(f"side {side.label} does not start ({python}): {why}") from None
     for name, item in found.items():
         if "error" in item:
