@@ -28,10 +28,11 @@ def test_arms_with_references_pair_each_side_with_its_own_reference():
     assert arm_names(["A", "B"], True) == ["A-reference", "A", "B-reference", "B"]
 
 
-def test_side_env_puts_the_side_code_first_and_keeps_the_harness_importable():
+def test_side_env_puts_the_side_code_first_and_keeps_the_harness_importable(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the current folder comes after the harness: a user's workload module
     side = Side("A", pythonpath=("/wt/base",), env={"MY_FLAG": "1"})
     env = side_env({"PYTHONPATH": "/extra", "HOME": "/root"}, side)
-    assert env["PYTHONPATH"].split(os.pathsep) == ["/wt/base", str(ROOT), "/extra"]
+    assert env["PYTHONPATH"].split(os.pathsep) == ["/wt/base", str(ROOT), str(tmp_path), "/extra"]
     assert env["MY_FLAG"] == "1" and env["HOME"] == "/root"
 
 
@@ -122,16 +123,14 @@ def test_ab_writes_two_matching_files_with_interleaved_values(tmp_path, no_leake
     assert main(["compare", str(out_a), str(out_b), "--format", "json"]) in (0, 1)
 
 
-def test_ab_side_that_cannot_import_fails_its_cases_only(tmp_path, no_leaked_processes):
+def test_ab_side_that_cannot_import_is_refused_before_any_case(tmp_path, capsys, no_leaked_processes):
     broken = tmp_path / "broken"
     (broken / "workloads").mkdir(parents=True)
     (broken / "workloads" / "__init__.py").write_text("raise ImportError('broken checkout')\n")
     code, out_a, out_b = run_ab(tmp_path, "--b-pythonpath", str(broken))
-    assert code == 0
-    a, b = storage.load(out_a), storage.load(out_b)
-    assert all(r.ok for r in a.cases)
-    assert not any(r.ok for r in b.cases)
-    assert "broken checkout" in b.cases[0].error
+    assert code == 2 and not out_a.exists() and not out_b.exists()
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert "side B cannot import workloads" in error and "broken checkout" in error
 
 
 def test_ab_bad_side_options_exit_2(tmp_path, capsys):

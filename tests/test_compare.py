@@ -72,7 +72,11 @@ def test_too_few_values_is_untested_with_a_reason():
     entry = report.cases[0]
     assert entry.status == "untested"
     assert "too few values" in entry.reason
-    assert not report.summary.failed
+    assert report.summary.failed and "no case was compared" in report.summary.coverage[-1]  # nothing else to judge
+    beside = make_result(noisy(0.1), strategy="pool-map")
+    report = compare(make_results([*one_case(noisy(0.1, n=3, seed=1)).cases, beside]),
+                     make_results([*one_case(noisy(0.2, n=3, seed=2)).cases, beside]))
+    assert report.by_status("untested") and not report.summary.failed
 
 
 def test_cases_in_only_one_file_are_listed():
@@ -115,7 +119,12 @@ def test_fixed_and_still_failing_do_not_fail_the_gate():
     assert compare(failed, one_case(noisy(0.1))).cases[0].status == "fixed"
     report = compare(failed, failed)
     assert report.cases[0].status == "still_failing"
-    assert not report.summary.failed
+    assert report.summary.failed and report.summary.coverage == (  # a gate that compared nothing
+        "no case was compared (each failed, was untested or is in one file only): a gate that compared nothing "
+        "must not pass",)
+    ok = make_result(noisy(0.1), strategy="pool-map")
+    report = compare(make_results([*failed.cases, ok]), make_results([*failed.cases, ok]))
+    assert report.cases[-1].status == "still_failing" and not report.summary.failed
 
 
 def test_changed_parameters_still_match_and_are_flagged():
@@ -426,3 +435,34 @@ def test_a_change_of_every_case_is_still_caught_and_small_matrices_are_left_alon
     assert report.summary.counts["regression"] == 30
     small = compare(*_matrix([0.0] * 5 + [0.20]))
     assert small.summary.run_noise is None and small.summary.counts["regression"] == 1
+
+
+# ---------------------------------------------------------------- `bench ab` files: the change over the rounds
+
+def _ab_files(change, n=30, load=0.4, seed=0, interleaved=True):
+    """Both sides of one A/B case under heavy shared load: each round's two values share its slowdown."""
+    rng = np.random.default_rng(seed)
+    shared = 0.004 * np.exp(rng.normal(0, load, n))  # the machine's load, the same for both values of a round
+    a = shared * np.exp(rng.normal(0, 0.02, n))
+    b = shared * (1 + change) * np.exp(rng.normal(0, 0.02, n))
+    starts_a = [float(i) for i in range(n)]
+    starts_b = [i + 0.5 for i in range(n)] if interleaved else [n + 10.0 + i for i in range(n)]
+    base = make_results([make_result(list(a), metadata={"value_starts": starts_a})])
+    new = make_results([make_result(list(b), metadata={"value_starts": starts_b})])
+    return base, new
+
+
+def test_ab_files_are_compared_over_their_rounds():
+    for seed in range(3):
+        assert compare(*_ab_files(0.10, seed=seed)).cases[0].status == "regression"
+        assert compare(*_ab_files(0.03, seed=seed)).cases[0].status == "unchanged"
+        assert compare(*_ab_files(0.0, seed=seed)).cases[0].status == "unchanged"
+    # the same values from two runs made apart: the load hides the change from a test of the two series
+    assert compare(*_ab_files(0.10, interleaved=False)).cases[0].status != "regression"
+
+
+def test_compare_rounds_wants_series_of_one_length():
+    with pytest.raises(ValueError, match="as long"):
+        stats.compare_rounds([1.0, 2.0, 3.0], [1.0, 2.0])
+    small = stats.compare_rounds([1.0, 1.1, 0.9], [2.0, 2.2, 1.8])
+    assert small.reason and "can never reach alpha" in small.reason and small.verdict == "unchanged"

@@ -54,6 +54,12 @@ Metrics
   A uniformly faster or slower machine cancels out; serial cases are the
   reference and are not compared.
 
+The two sides of one `bench ab` case (``same_rounds``: value i of each measured in
+round i) are compared over their rounds with either metric: the change is the
+trimmed geometric mean of the per-round ratios, with the paired interval and a
+signed-rank test (``stats.compare_rounds``), since load shared by a round cancels
+in its ratio and would only widen a comparison of the two series apart.
+
 Statuses
 --------
 ``regression`` and ``newly_failing`` (ok in BASE, failed in NEW: a crash or a
@@ -126,6 +132,8 @@ _WORDS = {"regression": ("regression", "regressions"), "newly_failing": ("newly 
           "only_new": ("only in NEW", "only in NEW")}
 #: display order: what needs attention first
 ORDER: tuple[Status, ...] = tuple(Status)
+#: statuses of a case that both files measured and the test judged
+COMPARED: tuple[Status, ...] = (Status.REGRESSION, Status.IMPROVEMENT, Status.INCONCLUSIVE, Status.UNCHANGED)
 #: statuses that fail the gate (exit 1)
 GATING: tuple[Status, ...] = tuple(s for s in Status if s.fails_gate)
 #: machine/software fields whose difference makes a time comparison suspect
@@ -291,6 +299,19 @@ def _failure_status(base: CaseResult, new: CaseResult) -> Status | None:
     return None
 
 
+def same_rounds(base: CaseResult, new: CaseResult, old_sample: Sequence[float], new_sample: Sequence[float]) -> bool:
+    """Both sides of one `bench ab` case: value i of each (and its sample's item i) measured in round i.
+
+    `bench ab` stamps every value (``value_starts``); rounds of one run never overlap, so
+    each round's two stamps come before the next round's.  Two separate runs fail that.
+    """
+    a, b = base.metadata.get("value_starts"), new.metadata.get("value_starts")
+    if not a or not b or len(a) < 2 or len({len(a), len(b), len(old_sample), len(new_sample)}) != 1:
+        return False
+    rounds = list(zip(a, b))
+    return all(max(earlier) <= min(later) for earlier, later in zip(rounds, rounds[1:]))
+
+
 def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any, ...], CaseResult],
                  new_serials: dict[tuple[Any, ...], CaseResult], options: CompareOptions) -> CaseComparison:
     failure = _failure_status(base, new)
@@ -302,9 +323,13 @@ def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any
         return _entry(base, new, "untested", reason=why_old or why_new)
     speedups = options.metric == "speedup"
     try:
-        result = stats.compare_samples(old_sample, new_sample, alpha=options.alpha, threshold=options.threshold,
-                                       resamples=options.resamples, seed=options.seed, higher_is_better=speedups,
-                                       pair_ratios=speedups and base.paired and new.paired)
+        if same_rounds(base, new, old_sample, new_sample):
+            result = stats.compare_rounds(old_sample, new_sample, alpha=options.alpha, threshold=options.threshold,
+                                          resamples=options.resamples, seed=options.seed, higher_is_better=speedups)
+        else:
+            result = stats.compare_samples(old_sample, new_sample, alpha=options.alpha, threshold=options.threshold,
+                                           resamples=options.resamples, seed=options.seed, higher_is_better=speedups,
+                                           pair_ratios=speedups and base.paired and new.paired)
     except ValueError as exc:  # e.g. a zero timing: nothing to test, say why
         return _entry(base, new, "untested", reason=str(exc))
     status = Status.UNTESTED if result.reason else Status(result.verdict)
@@ -371,6 +396,9 @@ def coverage_problems(base: ResultSet, new: ResultSet, entries: Sequence[CaseCom
     ok_base, ok_new = (sum(r.ok for r in results.cases) for results in (base, new))
     if ok_new < ok_base:
         problems.append(f"NEW has fewer ok cases than BASE ({ok_new} < {ok_base})")
+    if (base.cases or new.cases) and not any(entry.status in COMPARED for entry in entries):
+        problems.append("no case was compared (each failed, was untested or is in one file only): a gate that "
+                        "compared nothing must not pass")
     return problems
 
 
@@ -423,6 +451,26 @@ def _set_words(base: ResultSet, new: ResultSet, workloads: Sequence[str]) -> lis
     return [f"--a-set {item}" for item in base_sets] + [f"--b-set {item}" for item in new_sets]
 
 
+def recheck_words(base: ResultSet, new: ResultSet, cases: Sequence[Case], metric: str) -> list[str]:
+    """``bench ab`` and the matrix options that re-measure just these cases (sides not included).
+
+    The matrix crosses what the cases use, so it may hold a few more.  Workloads from
+    ``--workload-module`` need their module; a ``--task`` run its --task/--inputs (the caller adds those).
+    """
+    words = ["bench ab", f"--workloads {_listed(c.workload for c in cases)}",
+             f"--strategies {_listed(c.strategy for c in cases)}",
+             f"--cores {_listed(sorted(c.cores for c in cases))}",
+             f"--workers {_listed(sorted(c.workers for c in cases))}",
+             f"--modes {_listed(c.mode for c in cases)}"]
+    methods = [c.start_method for c in cases if c.start_method]
+    words += [f"--start-methods {_listed(methods)}"] if methods else []
+    words += _set_words(base, new, [c.workload for c in cases])
+    profile = new.config.get("profile")
+    words += [f"--profile {profile}"] if profile and profile != "quick" else []
+    words += ["--references"] if metric == "speedup" else []
+    return words
+
+
 def confirm_hint(base: ResultSet, new: ResultSet, regressed: Sequence[Case], metric: str) -> str | None:
     """The ``bench ab`` command that re-measures just the regressed cases with the two sides interleaved.
 
@@ -430,25 +478,17 @@ def confirm_hint(base: ResultSet, new: ResultSet, regressed: Sequence[Case], met
     machine in between: on the 2-core VM here a case's speed-up landed 35-50 % away from its
     other runs in one run of five while its own pairs agreed.  Interleaving the two versions
     cycle by cycle can; None when there is nothing to confirm or the files already come from
-    ``bench ab``.  The matrix crosses what the regressed cases use, so it may hold a few more.
+    ``bench ab``.
     """
     if not regressed or "ab" in base.config or "ab" in new.config:
         return None
-    words = ["bench ab", f"--workloads {_listed(c.workload for c in regressed)}",
-             f"--strategies {_listed(c.strategy for c in regressed)}",
-             f"--cores {_listed(sorted(c.cores for c in regressed))}",
-             f"--workers {_listed(sorted(c.workers for c in regressed))}",
-             f"--modes {_listed(c.mode for c in regressed)}"]
-    methods = [c.start_method for c in regressed if c.start_method]
-    words += [f"--start-methods {_listed(methods)}"] if methods else []
-    words += _set_words(base, new, [c.workload for c in regressed])
-    profile = new.config.get("profile")
-    words += [f"--profile {profile}"] if profile and profile != "quick" else []
-    words += ["--references"] if metric == "speedup" else []
-    words += ["--a-pythonpath BASE_CHECKOUT", "--b-pythonpath NEW_CHECKOUT"]
+    words = [*recheck_words(base, new, regressed, metric), "--a-pythonpath BASE_CHECKOUT",
+             "--b-pythonpath NEW_CHECKOUT"]
     return (f"the {len(regressed)} regression(s) compare two runs made apart, which cannot tell the code from "
             f"the machine; to confirm, interleave the two versions on just those cases: {' '.join(words)}, "
-            f"then bench compare its two files{' --metric speedup' if metric == 'speedup' else ''}")
+            f"then bench compare its two files{' --metric speedup' if metric == 'speedup' else ''} "
+            "(in a git repository, from NEW's checkout: --base BASE_COMMIT instead of the two --*-pythonpath, "
+            "and the comparison is made in the same command)")
 
 
 def compare(base: ResultSet, new: ResultSet, options: CompareOptions = CompareOptions()) -> CompareReport:

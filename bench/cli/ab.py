@@ -3,9 +3,11 @@
     bench ab --workloads sleep --a-set sleep.seconds=0.03 --b-set sleep.seconds=0.033
     bench ab --workloads fib --a-pythonpath ../base-worktree          # B: this checkout
     bench compare results/ab-A.json results/ab-B.json
+    bench ab --base origin/main --workload-module mymod --format md   # the CI gate: exit 0, 1 or 2
 
 Takes the matrix options of `bench run`; ``--a-*`` / ``--b-*`` say what differs.
-See ``bench.execute.ab`` for how the interleaving works.
+With ``--base`` it is the regression gate (``bench.execute.ab_gate``): the exit
+code is `bench compare`'s.  See ``bench.execute.ab`` for how the interleaving works.
 """
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import output_file
+from bench.analysis.compare_defaults import DEFAULT_ALPHA, DEFAULT_THRESHOLD, FORMATS, METRICS
+from bench.cli import compare as compare_cmd
 from bench.cli import run as run_cmd
 from bench.execute.ab import LABELS, Side
-from bench.execute.ab_session import ABRequest, run_ab
+from bench.execute.ab_session import ABRequest, run_ab, side_problems
 from bench.execute.matrix import parse_sets
 from bench.execute.session import Interrupted, RunRequest
 from bench.model import BenchError
@@ -34,6 +39,30 @@ def _matrix_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--references", action="store_true",
                    help="each side also measures its serial reference in the same rounds (A-reference A "
                         "B-reference B), so `bench compare --metric speedup` compares paired speed-ups")
+    p.add_argument("--force", action="store_true", help="overwrite existing A/B results files")
+    p.add_argument("--case-budget", dest="budget", type=run_cmd.positive_seconds, metavar="S",
+                   help="seconds of timed cycles per case, both sides together, up to 400 rounds (default: the "
+                        "profile's, 0.5 s quick; with --base 8 s); bench run's --budget is a whole run's time")
+    run_cmd.add_task_arguments(p)
+
+
+def _gate_arguments(p: argparse.ArgumentParser) -> None:
+    """`--base REF`: the regression gate on a git repository, compared as `bench compare` does."""
+    g = p.add_argument_group("the gate on a git repository (--base)")
+    g.add_argument("--base", metavar="REF", help="side A: this revision (branch, tag, commit, HEAD~1, origin/main) "
+                   "checked out into a temporary git worktree; then compare, exit 0 / 1 regression / 2 bad input")
+    g.add_argument("--head", metavar="REF", help="side B: this revision in a worktree too (default: the working "
+                   "tree as it is, uncommitted changes included; with --head it must be clean)")
+    g.add_argument("--metric", choices=METRICS, default="time",
+                   help="time (default) or speedup (each side's paired speed-ups; implies --references)")
+    g.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD * 100, metavar="PCT",
+                   help=f"smallest change that counts, in percent (default {DEFAULT_THRESHOLD * 100:g})")
+    g.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                   help=f"significance level of each case's test (default {DEFAULT_ALPHA:g})")
+    g.add_argument("--format", choices=FORMATS, default="text", help="the verdict on stdout: text, md or json")
+    g.add_argument("--summary", metavar="FILE",
+                   help="also append the markdown verdict to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    p.set_defaults(allow_missing=False, run_noise=True)  # what `bench compare` reads, fixed for the gate
 
 
 def _side_arguments(p: argparse.ArgumentParser, label: str) -> None:
@@ -59,6 +88,7 @@ def add_parser(subparsers: Any) -> None:
     _matrix_arguments(p)
     for label in LABELS:
         _side_arguments(p, label)
+    _gate_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -89,22 +119,67 @@ def side_from_args(args: argparse.Namespace, label: str) -> Side:
 
 def request_from_args(args: argparse.Namespace) -> ABRequest:
     """The Namespace as a typed request; what `bench run` options ab lacks keeps RunRequest's defaults."""
-    shared = RunRequest(**run_cmd.matrix_fields(args), timeout=args.timeout, progress=not args.no_progress)
+    shared = RunRequest(**run_cmd.matrix_fields(args), timeout=args.timeout, progress=not args.no_progress,
+                        task=args.task, inputs=args.inputs, bound=args.bound, name=args.name)
     return ABRequest(shared=shared, sides={label: side_from_args(args, label) for label in LABELS},
                      outputs={label: Path(getattr(args, f"output_{label.lower()}")) for label in LABELS},
-                     processes=args.processes, references=args.references)
+                     processes=args.processes, references=args.references or args.metric == "speedup",
+                     force=args.force, budget=args.budget)
+
+
+def gate_request_from_args(args: argparse.Namespace) -> Any:
+    """--base and what goes with it (a GateRequest); gate options without --base are refused, not ignored.
+
+    ``bench.execute.ab_gate`` is imported here: it brings the statistics, which `bench --help` must not wait for.
+    """
+    from bench.execute.ab_gate import GateRequest
+
+    if args.base is None:
+        given = [f"--{name}" for name in ("head", "summary") if getattr(args, name) is not None]
+        given += [f"--{name}" for name, default in (("metric", "time"), ("format", "text"))
+                  if getattr(args, name) != default]
+        given += ["--threshold"] if args.threshold != DEFAULT_THRESHOLD * 100 else []
+        if given:
+            raise BenchError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for the gate: add --base REF "
+                             "(or compare the two files with bench compare)")
+    options = compare_cmd.options_from_args(args)
+    if args.summary:
+        output_file.check_writable(Path(args.summary), "--summary")
+    return GateRequest(base=args.base, ab=request_from_args(args), head=args.head, options=options)
 
 
 def run(args: argparse.Namespace) -> int:
-    request = request_from_args(args)
+    gate = gate_request_from_args(args)
     try:
-        results = run_ab(request)
+        if args.base is not None:
+            return _gate(gate, args)
+        results = run_ab(gate.ab)
     except Interrupted as stop:
         print(f"bench: interrupted; {stop.kept} cases kept in {stop.outputs[0]} and {stop.outputs[1]}",
               file=sys.stderr)
         return 130
     failed = sum(not r.ok for result in results.values() for r in result.cases)
-    a, b = (request.outputs[label] for label in LABELS)
+    a, b = (gate.ab.outputs[label] for label in LABELS)
     print(f"bench: {len(results['A'].cases)} cases on each side, {failed} failed; results in {a} (A) and "
           f"{b} (B); next: bench compare {a} {b}", file=sys.stderr)
-    return 0
+    problems = side_problems(results)
+    for problem in problems:
+        print(f"bench: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _gate(request: Any, args: argparse.Namespace) -> int:
+    """Measure, compare, print the verdict (and append it to --summary); the exit code is the gate's."""
+    from bench.execute.ab_gate import run_gate
+    from bench.render.ab_text import render_gate, reproduce_commands
+
+    outcome = run_gate(request)
+    outputs = [str(request.ab.outputs[label]) for label in LABELS]
+    sides = {label: outcome.side_text(label) for label in LABELS}
+    commits = {label: revision.commit for label, revision in outcome.revisions.items()}
+    commands = reproduce_commands(outcome.report, outcome.results, commits, outputs)
+    sys.stdout.write(render_gate(outcome.report, args.format, sides, outcome.problems, commands, outputs))
+    if args.summary:
+        with open(args.summary, "a") as summary:
+            summary.write(render_gate(outcome.report, "md", sides, outcome.problems, commands, outputs))
+    return compare_cmd.EXIT_REGRESSION if outcome.failed else compare_cmd.EXIT_OK

@@ -98,13 +98,18 @@ def add_parser(subparsers: Any) -> None:
                    help="skip the brief machine calibration (CPU and bandwidth ceilings) before the matrix "
                         "(also: BENCH_NO_CALIBRATE=1)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any case failed")
+    add_task_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_task_arguments(p: argparse.ArgumentParser) -> None:
+    """A plain function as the workload; `bench ab` takes the same options."""
     p.add_argument("--task", metavar="MODULE:FUNCTION", help="measure this function as a workload (with --inputs)")
     p.add_argument("--inputs", metavar="MODULE:FUNCTION|FILE",
                    help="the task's inputs: a function returning a list, a JSON list file or a text file "
                         "(one per line)")
     p.add_argument("--bound", help="what limits the task: cpu (default), memory, io-latency, external-process")
     p.add_argument("--name", help="the task's workload name (default: the function's name)")
-    p.set_defaults(func=run)
 
 
 def positive_seconds(text: str) -> float:

@@ -41,7 +41,7 @@ def run_pair(mode: str, out: Path, seconds: float, change: float, base: Path | N
     if mode == "ab":
         a, b = out / f"ab-{tag}-A.json", out / f"ab-{tag}-B.json"
         _check(bench("ab", *MATRIX, "--set", f"sleep.seconds={seconds}", "--b-set", new_seconds,
-                     "--output-a", str(a), "--output-b", str(b)), "bench ab")
+                     "--output-a", str(a), "--output-b", str(b), "--force"), "bench ab")
         return a, b
     assert base is not None
     new = out / f"new-{tag}.json"

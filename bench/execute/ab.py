@@ -72,10 +72,12 @@ def side_env(base: Mapping[str, str], side: Side) -> dict[str, str]:
     """The case's environment with the side's variables; its code first on PYTHONPATH.
 
     This checkout comes after the side's directories so that the harness is
-    importable even when it is not installed, without shadowing the side's code.
+    importable even when it is not installed, without shadowing the side's code;
+    then the current folder, from which `python -m bench` imports a user's
+    workload module (the case process itself runs in a scratch folder).
     """
     env = {**base, **side.env}
-    paths = [*side.pythonpath, str(ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    paths = [*side.pythonpath, str(ROOT), os.getcwd(), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env
 

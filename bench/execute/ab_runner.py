@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bench import storage
+from bench.execute import interrupts
 from bench.execute.ab import (
     LABELS,
     WORKER_SOURCE,
@@ -88,6 +89,7 @@ class ABRunner:
                 self.run_pair(pair)
                 self._save()
                 self._report(index, len(todo), pair)
+                interrupts.check()
             for results in self.results.values():
                 results.complete = True
             self._save()
@@ -104,6 +106,7 @@ class ABRunner:
                 records[label].error = "no serial baseline to check results against (serial case failed)"
         plans = session_plans(self.settings.plan, self.settings.processes)
         for plan in plans:  # a fresh pair of processes for each share of the values
+            interrupts.check()  # a Ctrl-C or SIGTERM that landed while a side was forked is not lost
             existing = descendant_pids()
             channels = self._start_all(pair, expected, records)
             if not channels:
