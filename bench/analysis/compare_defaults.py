@@ -51,3 +51,15 @@ class CompareOptions:
             raise ValueError(f"threshold must be >= 0, got {self.threshold}")
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha must be strictly between 0 and 1, got {self.alpha}")
+
+
+def pairs_to_reach(alpha: float = DEFAULT_ALPHA) -> int:
+    """The fewest pairs whose two-sided signed-rank test can reach ``alpha`` (its smallest p is 2 / 2**n).
+
+    Why: a paired gate that stopped at fewer (its interval already tight on a quiet machine)
+    can only say "untested", and a gate that tested nothing fails: 6 pairs at alpha 0.05.
+    """
+    n = 1
+    while 2.0 / 2 ** n >= alpha:
+        n += 1
+    return n

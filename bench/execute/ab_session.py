@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import output_file, registry, storage
+from bench.analysis.compare_defaults import pairs_to_reach
 from bench.execute import ab_imports, interrupts
 from bench.execute.ab import LABELS, Side
 from bench.execute.ab_runner import ABRunner, ABSettings, probe_python
@@ -136,8 +137,10 @@ def timing_plan(profile: str, budget: float | None) -> TimingPlan:
     if budget is None:
         return plan
     if not (math.isfinite(budget) and budget > 0):
-        raise BenchError(f"--budget wants a finite number of seconds above 0, got {budget!r}")
-    return replace(plan, budget_seconds=budget, values=max(plan.values, PLANS["full"].values))
+        raise BenchError(f"--case-budget wants a finite number of seconds above 0, got {budget!r}")
+    # at least the pairs a signed-rank test needs: a quiet machine's tight interval must not stop a case untestable
+    return replace(plan, budget_seconds=budget, values=max(plan.values, PLANS["full"].values),
+                   min_values=max(plan.min_values, pairs_to_reach()))
 
 
 def _settings(request: ABRequest, spec: MatrixSpec) -> ABSettings:

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from bench.analysis.compare_defaults import pairs_to_reach
 from bench.analysis.stats._checks import Seed, _finite, _positive
 from bench.analysis.stats.summary import paired_speedup, ratio_of_medians_ci, speedup_change
 
@@ -232,7 +233,7 @@ def compare_rounds(base: ArrayLike, new: ArrayLike, alpha: float = 0.05, thresho
     paired = paired_speedup(new_values, old_values, 1.0 - alpha, resamples, seed)  # the ratio new / old
     n = int(old_values.size)
     reason = (f"{n} pairs can never reach alpha={alpha:g} (smallest signed-rank p {2.0 / 2 ** n:.3g})"
-              if n < 2 or 2.0 / 2 ** n >= alpha else None)
+              if n < max(2, pairs_to_reach(alpha)) else None)
     p_value = _signed_rank_p(np.log(new_values / old_values)) if n >= MIN_COMPARE_VALUES else None
     low, high = paired.low, paired.high
     significant = p_value is not None and p_value < alpha and not low <= 1.0 <= high
