@@ -58,3 +58,11 @@ def test_probe_share_is_the_busy_share_over_its_window():
     found = foreign.probe_share([0, 1], 0.5, read=lambda: next(snapshots), sleep=slept.append)
     assert slept == [0.5] and found == pytest.approx(0.5)
     assert foreign.probe_share([0], 0.5, read=lambda: None, sleep=lambda s: None) is None
+
+
+def test_a_cycle_too_short_for_clock_ticks_is_not_judged():
+    """square's 59 us cycles offer a fraction of one 10 ms tick: any share read there is a tick's artefact."""
+    from bench.machine.foreign import RESOLVABLE_S, share
+
+    assert share(0.5 * RESOLVABLE_S, 0.9 * RESOLVABLE_S) is None
+    assert share(0.01, 2 * RESOLVABLE_S) == pytest.approx(0.1)
