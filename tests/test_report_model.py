@@ -131,3 +131,14 @@ def test_base_comparison_reports_time_and_speedup_verdicts():
 def test_empty_results_build():
     report = page.build(make_results([], complete=False))
     assert report.verdicts == () and report.startup == () and not report.summary.complete
+
+
+def test_skipped_items_are_grouped_by_reason_and_name_a_few():
+    """A budget that cut many cases is one line per reason naming a few, with the count."""
+    results = make_results([])
+    results.skipped += [{"case": f"fib/threads/cores=1/workers={w}/warm", "reason": "cut by the budget"}
+                        for w in range(1, 6)]
+    results.skipped.append({"strategy": "ray", "reason": "not installed"})
+    items = page.skipped_items(results)
+    assert [(i.kind, i.reason) for i in items] == [("5 cases", "cut by the budget"), ("strategy", "not installed")]
+    assert items[0].name.endswith("and 2 more") and items[1].name == "ray"

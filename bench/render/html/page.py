@@ -153,11 +153,24 @@ def failed_cases(rows: list[Record]) -> list[FailedCase]:
 
 
 def skipped_items(results: ResultSet) -> list[SkippedItem]:
-    items = []
+    """One line per kind and reason: a budget that cut 101 cases is one line naming a few, not 101 lines."""
+    grouped: dict[tuple[str, str], list[str]] = {}
     for item in results.skipped:
-        kind = next((k for k in ("workload", "strategy") if k in item), "item")
-        items.append(SkippedItem(kind, str(item.get(kind, "?")), str(item.get("reason", ""))))
+        kind = next((k for k in ("workload", "strategy", "case") if k in item), "item")
+        grouped.setdefault((kind, str(item.get("reason", ""))), []).append(str(item.get(kind, "?")))
+    items = []
+    for (kind, reason), names in grouped.items():
+        if len(names) == 1:
+            items.append(SkippedItem(kind, names[0], reason))
+            continue
+        shown = ", ".join(names[:SKIPPED_NAMED]) + (f" and {len(names) - SKIPPED_NAMED} more"
+                                                    if len(names) > SKIPPED_NAMED else "")
+        items.append(SkippedItem(f"{len(names)} {kind}s", shown, reason))
     return items
+
+
+#: names shown per group of skipped items (the results file and `bench table` hold them all)
+SKIPPED_NAMED = 3
 
 
 def _workload_view(index: int, inst: Instance, label: str, rows: list[Record], fitted: list[GroupFit],
