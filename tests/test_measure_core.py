@@ -158,6 +158,15 @@ def test_sittings_merge_in_measured_order_with_mean_metrics_and_every_stop_reaso
     assert merge_answers([first]) == first and "processes" not in merge_answers([first])["metadata"]
 
 
+def test_a_join_joined_again_keeps_every_process_split():
+    """A raced case: its two sittings joined, then one more process joined: three pyperf runs, not two."""
+    first = _answer([1.0, 1.1], [2.0, 2.1], "budget", 0.2, [10.0, 10.5])
+    second = _answer([1.2, 1.3], [2.2, 2.3], "precision", 0.4, [12.0, 12.5])
+    third = _answer([1.4], [2.4], "precision", 0.4, [90.0])
+    meta = merge_answers([merge_answers([first, second]), third])["metadata"]
+    assert (meta["process_values"], meta["process_warmups"]) == ([2, 2, 1], [1, 1, 1])
+
+
 def test_a_plan_shared_among_processes_keeps_its_minimum_and_budget_in_all():
     plans = session_plans(TimingPlan(warmups=1, values=40, min_values=4, budget_seconds=0.5, target=0.03), 2)
     assert [(p.warmups, p.values, p.min_values, p.budget_seconds, p.target) for p in plans] == [

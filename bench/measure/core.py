@@ -431,10 +431,20 @@ def merge_answers(answers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                           "stop_reason": ",".join(dict.fromkeys(str(m.get("stop_reason", "")) for m in metadata)),
                           "value_starts": [s for m in metadata for s in m.get("value_starts", [])],
                           # how the joined lists split by process: the results file keeps one pyperf run each
-                          **{f"process_{key}": [len(answer.get(key, [])) for answer in answers]
+                          **{f"process_{key}": [n for answer in answers for n in _process_split(answer, key)]
                              for key in ("values", "warmups", "reference_warmups")},
                           "case_process_s": round(sum(m.get("case_process_s", 0.0) for m in metadata), 3)}
     return merged
+
+
+def _process_split(answer: Mapping[str, Any], key: str) -> list[int]:
+    """How an answer's ``key`` list splits by process: its own record where it is a join already
+    (a raced case joined again), else one process."""
+    n = len(answer.get(key, []))
+    counts = answer.get("metadata", {}).get(f"process_{key}")
+    if isinstance(counts, list) and all(isinstance(c, int) and c >= 0 for c in counts) and sum(counts) == n:
+        return list(counts)
+    return [n]
 
 
 def measure_case(spec: Mapping[str, Any], precision: Precision | None = None) -> dict[str, Any]:
