@@ -59,3 +59,73 @@ def test_bad_budgets_are_refused_in_one_line(tmp_path):
         run_matrix(dataclasses.replace(TINY, budget="soon", output=tmp_path / "run.json"))
     with pytest.raises(BenchError, match="budget"):
         run_matrix(dataclasses.replace(TINY, budget=-5.0, output=tmp_path / "run.json"))
+
+
+def test_one_core_cases_do_not_race_when_the_workload_has_more_cores():
+    """At one core nothing parallel is decided: every case straddles 1 there, and would eat the race."""
+    from types import SimpleNamespace
+
+    from bench.analysis.budget import Budget
+    from bench.analysis.plan import Timing
+    from bench.execute.pacing import Pacer
+    from bench.testing import make_results
+
+    def paired(cores: int, workers: int) -> object:
+        return make_result([0.1, 0.102, 0.098], reference=[0.1, 0.1, 0.1], strategy="threads", cores=cores,
+                           workers=workers)
+
+    results = make_results([paired(1, 1), paired(2, 2)])
+    pacer = Pacer(SimpleNamespace(results=results), Budget(60.0, lambda: 0.0, 0.0), Timing())
+    assert [r.key for r in pacer._runners()] == [results.cases[1].case.key]
+    alone = make_results([paired(1, 1)])  # a run of one core only: its cases race among themselves
+    assert len(Pacer(SimpleNamespace(results=alone), Budget(60.0, lambda: 0.0, 0.0), Timing())._runners()) == 1
+
+
+def test_the_race_keeps_its_planned_seconds_while_the_last_cases_are_measured():
+    """Re-planned over the cases left alone, the minimums would take the race's share (one-core cold cases kept)."""
+    from types import SimpleNamespace
+
+    from bench.analysis import plan as planning
+    from bench.analysis.budget import Budget
+    from bench.execute.pacing import Pacer
+    from bench.measure.core import TimingPlan
+    from bench.model import Case
+
+    def case(strategy, cores, workers, mode, k=25):
+        return Case(workload="fib", params=(("k", k), ("n", 8)), strategy=strategy, cores=cores, workers=workers,
+                    mode=mode)
+
+    def instance(k):
+        return [case("serial", 1, 1, "warm", k), case("threads", 1, 1, "cold", k), case("threads", 1, 1, "warm", k),
+                case("serial", 2, 1, "warm", k), case("threads", 2, 2, "cold", k), case("threads", 2, 2, "warm", k)]
+
+    first = instance(24)
+    cases = instance(25)  # the last workload instance of the run: the race's seconds were planned for both
+    probes = {"fib": planning.Probe("fib", cycle_s=0.16, n_tasks=8, process_s=0.1)}
+    timing = planning.Timing(warmups=1, min_pairs=4, max_pairs=40, case_budget_s=0.5, processes=2)
+    runner = SimpleNamespace(settings=SimpleNamespace(plan=TimingPlan(warmups=1, values=40, min_values=4)),
+                             results=SimpleNamespace(skipped=[], calibration={}, cases=[]))
+    now = [0.0]
+    # the budget at which the plan keeps the verdict's cases and the warm twin, cuts the one-core cold case
+    budget = max(b / 10 for b in range(10, 400) if (lambda a: a.twins and a.cut)(
+        planning.plan(first + cases, probes, b / 10, cpus=2, timing=timing, calibration_s=0.0).allocation))
+    pacer = Pacer(runner, Budget(budget, lambda: now[0], 0.0), timing)
+    pacer.plan = planning.plan(first + cases, probes, budget, cpus=2, timing=timing, calibration_s=0.0)
+    pacer.estimates, pacer.cut = {e.case.key: e for e in pacer.plan.estimates}, []
+    allocation = pacer.plan.allocation
+    race_s = min(allocation.spare_s, allocation.race_cap_s)
+    assert set(allocation.cut) == {first[1].key, cases[1].key} and race_s > 0
+    every = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 1)) for c in cases[1:])
+
+    def left(seconds):  # the budget's time left, in the allocation's seconds
+        now[0] = budget - pacer._end_reserve() - seconds / (1 - planning.MARGIN)
+
+    left(every + 0.5 * race_s)  # time for every case left, cold one included, but not for them and the race
+    assert pacer.plan_for(cases[1], cases[1:]) is None  # cut, as planned: the race keeps its seconds
+    assert pacer.plan_for(cases[2], cases[2:]) is not None  # the warm twin stays (single_worker_speedup)
+    verdicts = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 1)) for c in cases[4:])
+    assert verdicts * 1.1 < race_s
+    left(verdicts * 1.1)  # far behind: the verdict's cases get their minimum from the race's seconds
+    assert pacer.plan_for(cases[4], cases[4:]) is not None
+    left(every + race_s * 1.5)  # ahead of the plan: time beyond the race's buys the cold case back
+    assert pacer.plan_for(cases[1], cases[1:]) is not None

@@ -84,6 +84,25 @@ def test_a_tight_budget_falls_back_on_the_smaller_core_counts_first_then_cuts_th
     assert a.minimum_s <= only_top * 1.01
 
 
+def test_before_cutting_the_other_core_counts_the_budget_keeps_their_one_worker_warm_twins():
+    """single_worker_speedup and the one-core truths need the 1-core 1-worker warm cases and their baseline."""
+    estimates = plan(matrix(), PROBES, None, cpus=2, timing=TIMING).estimates
+    top = [e for e in estimates if e.case.cores == 2]
+    twins = [e for e in estimates if e.case.cores == 1 and e.case.mode == "warm"]
+    assert {e.case.strategy for e in twins} == {"serial", "threads", "pool-map"}
+    kept = sum(e.minimum_s(Minimum(4, 2)) for e in top) + sum(e.minimum_s(Minimum(3, 1)) for e in twins)
+    a = allocate(estimates, kept / (1 - planning.MARGIN) * 1.01, race_share=0.0)
+    assert a.top == Minimum(4, 2) and a.others is None and a.twins == Minimum(3, 1)
+    assert set(a.cut) == {e.case.key for e in estimates if e.case.cores == 1 and e.case.mode == "cold"}
+    # the twins go before the verdict's cases fall back to their lowest minimum, not after
+    squeezed = sum(e.minimum_s(Minimum(3, 1)) for e in top + twins)
+    a = allocate(estimates, squeezed / (1 - planning.MARGIN) * 1.01, race_share=0.0)
+    assert a.top == Minimum(3, 1) and a.twins == Minimum(3, 1)
+    # less than that: every other core count cut, twins too
+    a = allocate(estimates, squeezed / (1 - planning.MARGIN) * 0.97, race_share=0.0)
+    assert a.twins is None and {e.case.key for e in twins} <= set(a.cut)
+
+
 def test_a_budget_too_small_for_anything_keeps_the_serial_baseline_and_cuts_the_rest_in_order():
     estimates = plan(matrix(), PROBES, None, cpus=2, timing=TIMING).estimates
     a = allocate(estimates, 1.0)

@@ -128,6 +128,8 @@ class Allocation:
     spare_s: float  # what is left for racing: more pairs where the verdict is not decided
     extra_pairs: int  # about how many pairs the spare buys
     cut: tuple[str, ...]  # keys of the cases the budget cannot measure
+    #: with the other core counts cut: the one-worker one-core warm cases kept at this minimum (None: cut too)
+    twins: Minimum | None = None
     #: the most the race can use: every case kept raced up to the profile's most pairs (a small matrix ends early)
     race_cap_s: float = math.inf
 
@@ -274,17 +276,42 @@ def allocate(estimates: Sequence[CaseEstimate], available_s: float, first: Minim
     top = top_cores([e.case for e in estimates])
     mine = [e for e in estimates if e.case.cores == top[e.case.instance]]
     other = [e for e in estimates if e.case.cores != top[e.case.instance]]
-    options = [(t, o) for t in levels(first) for o in (*levels(first), None)
-               if o is None or (o.pairs, o.processes) <= (t.pairs, t.processes)]
-    options.sort(key=lambda pair: (pair[1] is None, _rank(pair[1]), _rank(pair[0])))
-    for share in (race_share, 0.0):
-        for t, o in options:
-            cost = _cost(mine, t) + _cost(other, o)
+    twins = [e for e in other if single_worker_twin(e.case)]
+    lowest = levels(first)[-1]
+    for share, options in _passes(first, lowest if twins else None, race_share):
+        for t, o, kept in options:
+            cost = _cost(mine, t) + (_cost(other, o) if o else _cost(twins, kept))
             if cost <= usable * (1 - share):
-                found = _allocation(t, o, cost, usable, estimates, other if o is None else [])
+                cut = [] if o else [e for e in other if kept is None or e not in twins]
+                found = replace(_allocation(t, o, cost, usable, estimates, cut), twins=kept)
                 return replace(found, race_cap_s=race_cap(estimates, found, max_pairs))
     lowest = levels(first)[-1]
     return _squeezed(mine, other, lowest, usable)
+
+
+Option = tuple[Minimum, Minimum | None, Minimum | None]
+
+
+def _passes(first: Minimum, twins: Minimum | None, race_share: float) -> list[tuple[float, list[Option]]]:
+    """(share of the time kept for racing, options tried at it), in order; an option is
+    (the verdict's minimum, the other core counts', the one-worker twins' when the others are cut).
+
+    Every other core count at a minimum before any is cut; then, before cutting them all,
+    the one-core one-worker warm cases alone at the lowest minimum (each parallel case's
+    ``single_worker_speedup`` and the one-core known truths need them), for half the race's
+    share and even at a stingier minimum for the verdict's cases; then everything else cut.
+    """
+    both = [(t, o) for t in levels(first) for o in levels(first) if (o.pairs, o.processes) <= (t.pairs, t.processes)]
+    both.sort(key=lambda pair: (_rank(pair[1]), _rank(pair[0])))
+    generous: list[Option] = [(t, o, None) for t, o in both]
+    kept: list[Option] = [(t, None, twins) for t in levels(first)] if twins else []
+    bare: list[Option] = [(t, None, None) for t in levels(first)]
+    return [(race_share, generous), (race_share / 2, kept), (race_share, bare), (0.0, generous + kept + bare)]
+
+
+def single_worker_twin(case: Case) -> bool:
+    """A warm one-core one-worker case (serial included): what ``single_worker_speedup`` and one-core truths read."""
+    return case.cores == 1 and case.workers == 1 and case.mode == "warm"
 
 
 #: pairs in each more process of the race (its start-up and warm-ups are paid per process, so not 1)

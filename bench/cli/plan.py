@@ -108,6 +108,8 @@ def _budget_lines(found: planning.Plan) -> list[str]:
         return ["no budget (--budget none): every case takes the profile's pairs"]
     top = a.top.label if a.top else "cut"
     others = a.others.label if a.others else "cut"
+    if a.others is None and a.twins is not None:
+        others = f"cut, but for one worker on one core, warm (single_worker_speedup, one-core truths): {a.twins.label}"
     lines = [f"budget {found.budget_s:.0f} s (calibration included) buys:",
              f"  the verdict's cases (each workload's largest core count): {top} each",
              f"  the other core counts: {others} each",

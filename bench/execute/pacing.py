@@ -87,13 +87,14 @@ class Pacer:
             self._cut(case, "cut by the budget: its serial baseline was cut")
             return None
         remaining = [self.estimates[c.key] for c in todo if c.key in self.estimates]
-        available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
-        allocation = planning.allocate(remaining, available, planning.levels(_first(self.timing))[0])
+        allocation = self._allocation(remaining)
         if case.key in allocation.cut:
             self._cut(case, "cut by the budget: no time left for its minimum")
             return None
         top = planning.top_cores(todo).get(case.instance, case.cores) <= case.cores
         minimum = allocation.top if top else allocation.others
+        if minimum is None and not top and planning.single_worker_twin(case):
+            minimum = allocation.twins
         if minimum is None:
             self._cut(case, "cut by the budget: no time left for its minimum")
             return None
@@ -102,6 +103,24 @@ class Pacer:
             return base, 1
         rounds = replace(base, values=minimum.pairs, min_values=minimum.pairs, budget_seconds=0.0)
         return rounds, minimum.processes
+
+    def _allocation(self, remaining: list[planning.CaseEstimate]) -> planning.Allocation:
+        """The minimums for the cases left, the race's planned seconds kept aside while every verdict's case
+        still gets one: re-planning over the cases left alone would hand the race's share to the last
+        workload's cases (a quick run kept 7 more one-core cold cases and raced 18 processes, not 42)."""
+        assert self.plan is not None
+        first = planning.levels(_first(self.timing))[0]
+        available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
+        planned = self.plan.allocation
+        race_s = min(max(planned.spare_s, 0.0), planned.race_cap_s) if planned is not None else 0.0
+        kept = planning.allocate(remaining, available - race_s, first, race_share=0.0)
+        planned_cut = set(planned.cut) if planned is not None else set()
+        if race_s <= 0 or all(e.case.key in planned_cut for e in remaining if e.case.key in kept.cut):
+            return kept
+        # behind the plan: what it kept gets its minimum before the race does; what it cut stays cut
+        wanted = [e for e in remaining if e.case.key not in planned_cut]
+        found = planning.allocate(wanted, available, first, race_share=0.0)
+        return replace(found, cut=(*found.cut, *(e.case.key for e in remaining if e.case.key in planned_cut)))
 
     def done(self, case: Case, result: CaseResult, seconds: float, processes: int) -> None:
         """One case measured: its cost against its estimate at the minimum it got."""
@@ -152,9 +171,12 @@ class Pacer:
         self._say()
 
     def _runners(self) -> list[racing.Runner]:
-        """Every ok parallel case with pairs, as a runner in its workload's and core count's race."""
+        """Every ok parallel case with pairs, as a runner in its workload's and core count's race (not one core's)."""
         found = []
+        top = planning.top_cores([r.case for r in self.runner.results.cases])
         for result in self.runner.results.cases:
+            if result.case.cores == 1 < top[result.case.instance]:
+                continue  # one core decides nothing parallel: its pairs are the single-worker measure, not a race
             if result.ok and result.paired and len(result.values) >= 2:
                 found.append(self._runner_of(result))
         return found
