@@ -141,3 +141,15 @@ def test_a_workload_without_a_probe_is_refused():
 def test_levels_start_at_the_profiles_minimum():
     assert planning.levels(Minimum(10, 2))[0] == Minimum(10, 2)
     assert planning.levels(Minimum(4, 2)) == (Minimum(4, 2), Minimum(3, 1))
+
+
+def test_under_a_budget_a_serial_case_stops_after_half_a_second_of_cycles():
+    """The full profile's 30 s serial case took a 12 s budget's whole time and cut the case it was for."""
+    full = Timing(warmups=2, min_pairs=10, max_pairs=400, case_budget_s=30.0, processes=2)
+    cases = [case("serial", 2, 1), case("pool-map", 2, 2)]
+    serial = plan(cases, PROBES, None, cpus=2, timing=full).estimates[0]
+    assert serial.default_rounds == 188  # 30 s of 0.16 s cycles: the profile's own, without a budget
+    assert serial.budgeted_rounds(10) == 10 and serial.budgeted_rounds(3) == 4  # 0.5 s: 4 cycles, at least the minimum
+    budgeted = plan(cases, PROBES, 12.0, cpus=2, timing=full, calibration_s=0.0)
+    assert budgeted.allocation is not None and not budgeted.allocation.cut
+    assert budgeted.serial_s == pytest.approx(serial.cost(10, 1)) and budgeted.run_s <= 12.0

@@ -100,7 +100,7 @@ class Pacer:
             return None
         base = self.runner.settings.plan
         if case.is_serial:
-            return base, 1
+            return replace(base, budget_seconds=min(base.budget_seconds, planning.SERIAL_BUDGET_S)), 1
         rounds = replace(base, values=minimum.pairs, min_values=minimum.pairs, budget_seconds=0.0)
         return rounds, minimum.processes
 
