@@ -40,6 +40,9 @@ v2 (2026-12)  Paired measurement: a parallel case's serial reference cycles, mea
               of the run's largest core count) is in each case's params as before;
               ``config`` gains ``tasks_per_core`` (absent: 0, the declared defaults, so
               an older file resumes with the task counts it was measured with).
+              ``config`` gains ``single_worker`` (2026-12, no bump): the run added each
+              parallel case's one-worker one-core twin where its matrix lacked it
+              (absent: false, so an older file resumes with the cases it had).
 """
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def test_a_tiny_run_on_the_dask_schedulers_matches_serial_numpy(tmp_path, no_lea
     request = RunRequest(workloads=("dask-array",), strategies=("serial", "dask-threads", "dask-processes"),
                          cores=(1,), workers=(2,), modes=("warm",), sets=tuple(f"dask-array.{k}={v}" for k, v in
                                                                            SMALL.items()),
-                         profile="quick", calibrate=False, progress=False, processes=1)
+                         profile="quick", calibrate=False, progress=False, processes=1, single_worker=False)
     results = run_matrix(dataclasses.replace(request, output=tmp_path / "run.json"))
     assert sorted(r.case.strategy for r in results.cases) == ["dask-processes", "dask-threads", "serial"]
     assert all(r.ok for r in results.cases), [r.error for r in results.cases if not r.ok]

@@ -25,7 +25,8 @@ pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).parent / "dask"
-TINY = ["--workloads", "fib", "--set", "fib.n=6", "--set", "fib.k=10", "--modes", "warm", "--no-progress"]
+TINY = ["--workloads", "fib", "--set", "fib.n=6", "--set", "fib.k=10", "--modes", "warm", "--no-progress",
+        "--no-single-worker"]
 
 
 @pytest.fixture(autouse=True)

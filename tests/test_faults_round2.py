@@ -31,7 +31,7 @@ def run_case(tmp_path, workload: str, strategy: str, fault: str = "none", worker
     sets = ["--set", f"faulty.fault={fault}"] if workload == "faulty" else []
     main(["run", "--workload-module", "faulty", "--workloads", workload, "--strategies", f"serial,{strategy}",
           "--cores", "1", "--workers", workers, "--modes", "warm", *sets, "--timeout", str(timeout),
-          "--no-progress", "-o", str(out)])
+          "--no-progress", "--no-single-worker", "-o", str(out)])
     return storage.load(out)
 
 
@@ -125,7 +125,8 @@ def test_kill_9_of_the_runner_takes_the_case_and_its_workers_down(tmp_path, laun
     runner = subprocess.Popen([sys.executable, "-m", "bench", "run", "--workload-module", "faulty", "--workloads",
                                "faulty", "--strategies", "serial,pool-map", "--cores", "1", "--workers", "2",
                                "--modes", "warm", "--set", "faulty.fault=hang", "--timeout", "300",
-                               "--no-progress", "-o", str(out)], env=env, stderr=subprocess.DEVNULL)
+                               "--no-progress", "--no-single-worker", "-o", str(out)],
+                              env=env, stderr=subprocess.DEVNULL)
     try:
         def serial_done() -> bool:
             return out.exists() and len(json.loads(out.read_text())["bench"]["cases"]) >= 1

@@ -127,3 +127,31 @@ def test_set_for_a_workload_not_in_the_run_is_an_error():
     spec = MatrixSpec(workloads=["fib"], strategies=["threads"], cores=[1], overrides={"sleep": {"n": "2"}})
     with pytest.raises(BenchError, match="not in this run"):
         build_cases(spec, WORKLOADS, USES_PROCESSES)
+
+
+def test_a_matrix_without_one_worker_on_one_core_gets_it_for_each_parallel_case():
+    """single_worker_speedup needs the same strategy and mode on one worker, one core: added where lacking."""
+    spec = MatrixSpec(workloads=["fib"], strategies=["serial", "threads", "pool-map"], cores=[2],
+                      modes=["warm", "cold"], single_worker=True)
+    cases = build_cases(spec, WORKLOADS, USES_PROCESSES)
+    ones = [c for c in cases if c.cores == 1]
+    assert cases[:len(ones)] == ones  # run first, as one-core cases are
+    assert {(c.strategy, c.workers, c.mode) for c in ones} == {
+        ("serial", 1, "warm"), ("threads", 1, "warm"), ("threads", 1, "cold"), ("pool-map", 1, "warm"),
+        ("pool-map", 1, "cold")}
+    assert len(cases) == len(set(cases))
+    # a matrix that has them gets nothing more; `bench ab` (single_worker off) gets nothing either
+    full = MatrixSpec(workloads=["fib", "sleep"], strategies=["serial", "threads"], cores=[1, 2], single_worker=True)
+    assert build_cases(full, WORKLOADS, USES_PROCESSES) == build_cases(
+        MatrixSpec(workloads=["fib", "sleep"], strategies=["serial", "threads"], cores=[1, 2]), WORKLOADS,
+        USES_PROCESSES)
+    assert all(c.cores == 2 for c in build_cases(MatrixSpec(workloads=["fib"], strategies=["threads"], cores=[2]),
+                                                 WORKLOADS, USES_PROCESSES))
+
+
+def test_twins_run_after_the_one_core_serial_case_they_are_checked_against():
+    """--cores 1 --workers 2: the one-worker twins go right after the serial case, never before it."""
+    spec = MatrixSpec(workloads=["fib"], strategies=["serial", "threads"], cores=[1], workers=[2], modes=["warm"],
+                      single_worker=True)
+    cases = build_cases(spec, WORKLOADS, USES_PROCESSES)
+    assert [(c.strategy, c.workers) for c in cases] == [("serial", 1), ("threads", 1), ("threads", 2)]

@@ -44,11 +44,24 @@ class Page:
 
 
 def _stop_group(process: subprocess.Popen[str]) -> None:
-    """Chromium's helpers (zygote, renderer) share its process group: none may outlive the test."""
+    """Chromium's helpers (zygote, renderer) share its process group: none may outlive the test.
+
+    SIGKILL is not instant: a loaded machine showed a helper still running when the test's leak check
+    looked, so the group's members are waited for (a few seconds at most)."""
+    import psutil
+
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass
+        return
+    members = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == process.pid:
+                members.append(proc)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    psutil.wait_procs(members, timeout=5)
 
 
 def open_page(html: Path, workdir: Path, size: tuple[int, int] = LAPTOP) -> Page:

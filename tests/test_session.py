@@ -22,8 +22,8 @@ TINY = RunRequest(workloads=("sleep",), strategies=("serial", "threads"), cores=
 
 #: the config section of a results file (what --resume reads); a change here breaks old files
 CONFIG_KEYS = ["workloads", "strategies", "cores", "workers", "modes", "start_methods", "overrides", "profile",
-               "timeout", "tasks_per_core", "processes", "workload_modules", "strategy_modules", "pythons",
-               "scheduler", "thread_limits", "python_labels", "python_unavailable", "argv", "budget"]
+               "timeout", "tasks_per_core", "single_worker", "processes", "workload_modules", "strategy_modules",
+               "pythons", "scheduler", "thread_limits", "python_labels", "python_unavailable", "argv", "budget"]
 
 
 def test_run_matrix_measures_a_tiny_matrix_without_argparse(tmp_path, no_leaked_processes):
@@ -133,3 +133,20 @@ def test_ab_side_sets_come_after_the_shared_ones():
 def test_the_plain_functions_are_public():
     assert {"RunRequest", "run_matrix", "ABRequest", "run_ab"} <= set(bench.__all__)
     assert bench.RunRequest is RunRequest and bench.run_matrix is run_matrix
+
+
+def test_a_run_on_two_cores_alone_gets_each_parallel_cases_one_worker_twin(tmp_path, no_leaked_processes):
+    """--cores 2: the one-worker one-core case single_worker_speedup reads is added, with its serial, and run first."""
+    from bench.analysis.table import tidy
+
+    request = RunRequest(workloads=("fib",), strategies=("serial", "threads"), cores=(2,), modes=("warm",),
+                         sets=("fib.n=2", "fib.k=12"), calibrate=False, progress=False, budget=None, processes=1,
+                         output=tmp_path / "run.json")
+    results = run_matrix(request)
+    assert [(r.case.strategy, r.case.cores, r.case.workers) for r in results.cases] == [
+        ("serial", 1, 1), ("threads", 1, 1), ("serial", 2, 1), ("threads", 2, 2)]
+    assert all(r.ok for r in results.cases) and results.config["single_worker"] is True
+    two = tidy(results).query("cores == 2 and strategy == 'threads'").iloc[0]
+    assert two["single_worker_speedup"] > 0 and two["scaling_speedup"] > 0
+    asked = run_matrix(dataclasses.replace(request, single_worker=False, output=tmp_path / "asked.json"))
+    assert [r.case.cores for r in asked.cases] == [2, 2]

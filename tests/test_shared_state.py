@@ -42,7 +42,8 @@ def test_the_file_lock_excludes_forked_workers_that_inherited_the_parents_mappin
 def test_a_tiny_run_of_the_three_agrees_with_serial(tmp_path, no_leaked_processes):
     names = tuple(w.name for w in shared_state.WORKLOADS)
     request = RunRequest(workloads=names, strategies=("serial", "threads", "pool-map"), cores=(1,), workers=(2,),
-                         modes=("warm",), sets=tuple(f"{n}.{k}={v}" for n in names for k, v in PARAMS.items()),
+                         single_worker=False, modes=("warm",),
+                         sets=tuple(f"{n}.{k}={v}" for n in names for k, v in PARAMS.items()),
                          profile="quick", calibrate=False, progress=False, processes=1, output=tmp_path / "r.json")
     results = run_matrix(dataclasses.replace(request))
     assert len(results.cases) == 9

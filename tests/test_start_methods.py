@@ -14,7 +14,7 @@ from bench.registry import get_strategy
 from bench.strategies.base import effective_start_method
 
 TINY = ["--workloads", "fib", "--set", "fib.n=2", "--set", "fib.k=5", "--modes", "warm", "--cores", "1",
-        "--no-progress"]
+        "--no-progress", "--no-single-worker"]
 
 
 @pytest.fixture(autouse=True)

@@ -41,3 +41,12 @@ def test_files_without_pairs_say_nothing_about_it():
     row = verdict_row(FIB, "fib", [SERIAL, record("pool-map", 1.8, 1.5, 2.1, n_pairs=0),
                                    record("joblib", 1.6, 1.3, 2.0, n_pairs=0)])
     assert row.decision == "" and "decide" not in row.reading
+
+
+def test_a_workload_whose_parallel_cases_were_all_cut_is_not_said_to_have_failed():
+    """A budget that ran out before ocr's parallel cases: nothing failed, nothing was measured."""
+    cut = verdict_row(FIB, "fib", [SERIAL])
+    assert cut.n_failed == 0 and "was measured" in cut.reading and "succeeded" not in cut.reading
+    failed = verdict_row(FIB, "fib", [SERIAL, {**record("pool-map", 1.0, 1.0, 1.0), "ok": False, "error": "boom",
+                                               "speedup": None, "speedup_ci_low": None, "speedup_ci_high": None}])
+    assert failed.n_failed == 1 and "succeeded" in failed.reading

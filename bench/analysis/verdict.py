@@ -81,6 +81,10 @@ def _overlap(a: Choice, b: Choice) -> bool:
     return a.ci_low <= b.ci_high and b.ci_low <= a.ci_high
 
 
+NOT_MEASURED = ("No parallel case was measured (cut by the budget or skipped: see the skipped items): "
+                "nothing to recommend.")
+
+
 def reading(best: Choice | None, runner_up: Choice | None) -> str:
     """The verdict in words, honest about noise."""
     if best is None:
@@ -101,7 +105,8 @@ def verdict_row(inst: Instance, label: str, rows: list[Record]) -> VerdictRow:
     failed = sum(not r.get("ok") for r in mine)
     candidates = [r for r in mine if usable(r)]
     if not candidates:
-        return VerdictRow(inst, label, None, None, None, reading(None, None), failed)
+        text = reading(None, None) if failed else NOT_MEASURED  # none failed: none was measured (a budget's cut)
+        return VerdictRow(inst, label, None, None, None, text, failed)
     top = max(int(r["cores"]) for r in candidates)
     at_top = [r for r in candidates if int(r["cores"]) == top]
     busy = disturbance.busy_reading(at_top)  # a disturbed case measured the neighbour: not ranked

@@ -21,6 +21,8 @@ def add_parser(subparsers: Any) -> None:
     add_budget_argument(p)
     p.add_argument("--processes", type=int, default=None, metavar="N", help="as bench run --processes")
     p.add_argument("--no-calibrate", action="store_true", help="plan without the calibration, as bench run would")
+    p.add_argument("--no-single-worker", action="store_true",
+                   help="plan the matrix as asked, without the one-worker one-core cases bench run adds")
     p.add_argument("--cases", action="store_true", help="list every case with its estimated minimum and cost")
     p.add_argument("--cpus", type=int, default=None, metavar="N",
                    help="plan for a machine of N logical CPUs instead of this one (its default core and task counts; "
@@ -35,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from bench.execute.plan_session import plan_request
 
     request = session.RunRequest(**matrix_fields(args), budget=args.budget, processes=args.processes,
-                                 calibrate=not args.no_calibrate, progress=False)
+                                 calibrate=not args.no_calibrate, progress=False,
+                                 single_worker=not args.no_single_worker)
     print("bench plan: probing each workload's serial cycle (a second or so each)", file=sys.stderr)
     machine = planned_machine(args)
     found = plan_request(request, machine)

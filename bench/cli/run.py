@@ -97,6 +97,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-calibrate", action="store_true", default=bool(os.environ.get("BENCH_NO_CALIBRATE")),
                    help="skip the brief machine calibration (CPU and bandwidth ceilings) before the matrix "
                         "(also: BENCH_NO_CALIBRATE=1)")
+    p.add_argument("--no-single-worker", action="store_true",
+                   help="measure the matrix as asked: no one-worker one-core case added where it lacks one (which "
+                        "single_worker_speedup reads)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any case failed")
     add_task_arguments(p)
     p.set_defaults(func=run)
@@ -152,7 +155,7 @@ def request_from_args(args: argparse.Namespace) -> session.RunRequest:
         processes=args.processes, resume=Path(args.resume) if args.resume else None, force=args.force,
         progress=not args.no_progress,
         calibrate=not args.no_calibrate, strict=args.strict, task=args.task, inputs=args.inputs, bound=args.bound,
-        name=args.name, budget=args.budget)
+        name=args.name, budget=args.budget, single_worker=not args.no_single_worker)
 
 
 # ------------------------------------------------------------ running

@@ -82,7 +82,7 @@ def side_request(request: ABRequest, label: str) -> RunRequest:
 def _side_matrix(request: ABRequest, label: str) -> tuple[MatrixSpec, dict[str, Any], list[Case]]:
     """The side's matrix spec, results config, and cases (the start-method axis of `bench run`)."""
     side, other = request.sides[label], next(name for name in LABELS if name != label)
-    run_request = side_request(request, label)
+    run_request = replace(side_request(request, label), single_worker=False)  # a gate compares what it was asked
     matrix = resolve_matrix(run_request)
     spec, workloads = matrix.spec, workloads_of(matrix.spec)
     config = {**run_config(matrix, run_request),

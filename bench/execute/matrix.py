@@ -30,6 +30,9 @@ class MatrixSpec:
     #: a cpu-bound workload's default task count is at least this many per core of max(cores); 0: as declared
     #: (a results file from before the rule, resumed, keeps the task counts it was measured with)
     tasks_per_core: int = TASKS_PER_CORE
+    #: add, where the matrix lacks it, each parallel case's twin: the same strategy and mode with one worker on
+    #: one core (and its serial baseline), which ``single_worker_speedup`` reads (`bench run`; not `bench ab`)
+    single_worker: bool = False
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -121,9 +124,42 @@ def build_cases(spec: MatrixSpec, workloads: Mapping[str, Workload], uses_proces
         for cores in spec.cores:
             for name in spec.workloads:
                 cases += _cases_for(spec, workloads[name], cores, python, uses_processes)
+    if spec.single_worker:
+        cases = _with_twins(cases)
     # the same case twice (two spellings of one interpreter, a resumed file's repeated
     # names) would be measured twice and stored under one key: keep the first
     return list(dict.fromkeys(cases))
+
+
+def _with_twins(cases: list[Case]) -> list[Case]:
+    """``cases`` with their missing twins: right after their one-core serial case where the matrix has it,
+    else first (with their own serial case before them), as one-core cases run first."""
+    pending: dict[tuple[object, ...], list[Case]] = {}
+    for twin in single_worker_twins(cases):
+        pending.setdefault((twin.python, twin.workload, twin.params), []).append(twin)
+    placed: list[Case] = []
+    for case in cases:
+        placed.append(case)
+        if case.is_serial and case.cores == 1:
+            placed += pending.pop((case.python, case.workload, case.params), [])
+    return [twin for twins in pending.values() for twin in twins] + placed
+
+
+def single_worker_twins(cases: Sequence[Case]) -> list[Case]:
+    """The one-worker one-core cases the parallel ones lack (each with its serial baseline), in run order.
+
+    ``--cores 2`` alone, or ``--workers 2``, measures no case that says how much of a speed-up is not
+    parallelism (bench.analysis.single_worker); these cases do, and run first, as one-core cases do.
+    """
+    have = set(cases)
+    twins: list[Case] = []
+    for case in cases:
+        if case.is_serial or (case.cores == 1 and case.workers == 1):
+            continue
+        twin = replace(case, cores=1, workers=1)
+        serial = replace(twin, strategy="serial", mode="warm", start_method=None)
+        twins += [c for c in (serial, twin) if c not in have]
+    return list(dict.fromkeys(twins))
 
 
 def _cases_for(spec: MatrixSpec, workload: Workload, cores: int, python: str | None,

@@ -86,6 +86,9 @@ class RunRequest:
     #: seconds the whole run may take, calibration included (bench run --budget); None: no budget;
     #: "profile": the profile's default (runner.BUDGETS: the quick matrix fits `make bench` in 3 minutes)
     budget: float | str | None = "profile"
+    #: add each parallel case's one-worker one-core twin where the matrix lacks it (single_worker_speedup);
+    #: `bench run --no-single-worker` measures the matrix as asked, and `bench ab` never adds them
+    single_worker: bool = True
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,7 @@ def resolve_matrix(request: RunRequest) -> ResolvedMatrix:
         cores=_cores(request.cores, len(os.sched_getaffinity(0))), workers=_positive(request.workers, "--workers"),
         modes=_modes(request.modes), start_methods=_start_methods(request.start_methods),
         pythons=[i.path for i in found] or [None], overrides=overrides, profile=_profile(request.profile),
+        single_worker=request.single_worker,
     )
     return ResolvedMatrix(spec=spec, skipped=skipped_w + skipped_s, interpreters=found)
 
@@ -255,6 +259,7 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
             "cores": list(spec.cores), "workers": list(spec.workers), "modes": list(spec.modes),
             "start_methods": list(spec.start_methods), "overrides": {k: dict(v) for k, v in spec.overrides.items()},
             "profile": spec.profile, "timeout": request.timeout, "tasks_per_core": spec.tasks_per_core,
+            "single_worker": spec.single_worker,
             "processes": processes_of(request, spec.profile),
             "workload_modules": list(request.workload_modules),
             "strategy_modules": list(request.strategy_modules),
@@ -272,7 +277,8 @@ def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
                           workers=config["workers"], modes=config["modes"],
                           start_methods=config["start_methods"], overrides=config["overrides"],
                           pythons=config.get("pythons", [None]), profile=config["profile"],
-                          tasks_per_core=int(config.get("tasks_per_core", 0)))  # 0: a file from before the rule
+                          tasks_per_core=int(config.get("tasks_per_core", 0)),  # 0: a file from before the rule
+                          single_worker=bool(config.get("single_worker", False)))  # absent: as it was measured
     except (KeyError, TypeError) as exc:
         raise BenchError(f"cannot resume: run configuration is incomplete ({exc})") from None
 
