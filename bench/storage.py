@@ -112,8 +112,9 @@ def _task_seconds_summary(times: list[Any]) -> dict[str, Any]:
     return {"n": len(ordered), "total_s": sum(ordered), "max_s": ordered[-1], "median_s": ordered[len(ordered) // 2]}
 
 
-def _stored_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
-    """The case metadata as stored: a long ``task_seconds`` list becomes ``task_seconds_summary``."""
+def stored_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The case metadata as stored: a long ``task_seconds`` list becomes ``task_seconds_summary`` (the case
+    process does it before it answers, so 2 M per-task times never cross the pipe)."""
     times = metadata.get("task_seconds")
     if not isinstance(times, list) or len(times) <= TASK_DATA_CAP:
         return dict(metadata)
@@ -139,7 +140,7 @@ def _case_record(result: CaseResult) -> dict[str, Any]:
     return {
         "key": case.key, **case.to_dict(),
         "ok": result.ok, "error": result.error, "metrics": dict(result.metrics),
-        "metadata": _stored_metadata(result.metadata), "has_values": bool(result.values),
+        "metadata": stored_metadata(result.metadata), "has_values": bool(result.values),
         "has_reference": bool(result.reference),
     }
 

@@ -202,3 +202,23 @@ def test_every_cycle_of_both_arms_records_the_foreign_load():
     for prefix in ("", "ref_"):
         assert metrics[prefix + "foreign_cpu_s"] >= 0.0
         assert metrics[prefix + "foreign_capacity_s"] > 0.0
+
+
+def test_a_parallel_answer_carries_no_fingerprints_and_long_task_lists_come_summarised():
+    """2 M inputs: a parallel case's 2 M fingerprints (checked in its process) and per-task times crossed the pipe."""
+    from bench import storage
+    from bench.measure.core import answer
+
+    plan = {"warmups": 0, "values": 2, "min_values": 2}
+    parallel = CaseArms({**SPEC, "expected": None, "plan": plan})
+    parallel.start()
+    records, reason = interleave(parallel.arms(), TimingPlan(**plan), fail_fast=True)
+    found = answer(parallel, records, reason)  # closes the pool
+    assert "fingerprints" not in found and len(found["values"]) == 2 and found["metrics"]
+    serial_spec = {**SPEC, "case": {**SPEC["case"], "strategy": "serial"}, "expected": None, "plan": plan}
+    serial = CaseArms(serial_spec)
+    records, reason = interleave(serial.arms(), TimingPlan(**plan), fail_fast=True)
+    kept = answer(serial, records, reason)
+    assert len(kept["fingerprints"]) == 3 and len(kept["metadata"]["task_seconds"]) == 3
+    long = storage.stored_metadata({"task_seconds": [0.001] * (storage.TASK_DATA_CAP + 1)})
+    assert "task_seconds" not in long and long["task_seconds_summary"]["n"] == storage.TASK_DATA_CAP + 1

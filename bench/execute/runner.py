@@ -104,6 +104,9 @@ class Runner:
         self.scratch = scratch.make()
         self.launcher: launcher.Launcher | None = None
         self.measured = 0  # case measurements started (re-measures too): each gets its own scratch files
+        #: each instance's serial fingerprints as one file, written once: every sitting of every case reads it
+        #: (2 M inputs: 40 MB of JSON, written per sitting before)
+        self._expected_files: dict[str, tuple[list[str], Path]] = {}
 
     def run(self, cases: Sequence[Case], on_case: Callable[[Case], None] = lambda case: None) -> storage.ResultSet:
         become_subreaper()
@@ -218,10 +221,7 @@ class Runner:
     def _sitting(self, case: Case, workload: Workload, expected: list[str] | None, plan: TimingPlan,
                  sitting: int | str) -> dict[str, Any]:
         stem = self.scratch / f"case{self.measured}-{sitting}"
-        expected_path = None
-        if expected is not None:
-            expected_path = stem.with_suffix(".expected.json")
-            expected_path.write_text(json.dumps(expected))
+        expected_path = self._expected_file(case, expected) if expected is not None else None
         cpus = self.cpus_for(case)
         spec = {"case": case.to_dict(), "cpus": cpus, "plan": vars(plan),
                 "workload_modules": list(self.settings.workload_modules),
@@ -246,6 +246,16 @@ class Runner:
         if outcome.lingered:  # its answer is complete: taken, and the process that would not exit killed
             answer["metadata"]["case_exit"] = LINGERED_NOTE
         return answer
+
+    def _expected_file(self, case: Case, expected: list[str]) -> Path:
+        """The file that carries ``expected`` to a case process: one per instance and fingerprint list."""
+        known = self._expected_files.get(case.instance)
+        if known is not None and known[0] is expected:
+            return known[1]
+        path = self.scratch / f"expected{len(self._expected_files)}.json"
+        path.write_text(json.dumps(expected))
+        self._expected_files[case.instance] = (expected, path)
+        return path
 
     def _start_launcher(self, cases: Sequence[Case]) -> launcher.Launcher | None:
         """A preloaded fork server for this interpreter's cases, or None (each case execs)."""

@@ -342,17 +342,17 @@ class CaseArms:
         names = [CASE] if self.is_serial else [REFERENCE, CASE]
         return {name: functools.partial(self.cycle, name) for name in names}
 
-    def finish(self) -> dict[str, Any]:
-        """Metrics, metadata and result fingerprints, once the cycles are done."""
-        from bench.measure.equality import fingerprints
+    def finish(self, fingerprints: bool = True) -> dict[str, Any]:
+        """Metrics, metadata and (``fingerprints``) result fingerprints, once the cycles are done."""
+        from bench.measure.equality import fingerprints as fingerprints_of
         from bench.measure.metadata import case_metadata
 
         self.close()
         metadata = {**case_metadata(), **_threadpools(), **self.strategy.describe(),
                     "bound": getattr(self.workload, "bound", None), "n_tasks": len(self.tasks),
                     "thread_limits": self.thread_limits}
-        return {"metrics": {**self._workload_metrics(), **self._usage_metrics()}, "metadata": metadata,
-                "fingerprints": fingerprints(self.results)}
+        found = {"metrics": {**self._workload_metrics(), **self._usage_metrics()}, "metadata": metadata}
+        return {**found, "fingerprints": fingerprints_of(self.results)} if fingerprints else found
 
     def _workload_metrics(self) -> dict[str, float]:
         metrics = dict(self.workload.summarize(self.case["params"], self.results))
@@ -399,10 +399,14 @@ def answer(arms: CaseArms, records: Mapping[str, ArmRecord], reason: str) -> dic
     failed = next((r.error for r in records.values() if r.error), "")
     if failed:
         raise CaseFailed(failed)
+    from bench.storage import stored_metadata
+
     case, reference = records[CASE], records.get(REFERENCE)
     extra = {"task_seconds": arms.task_seconds()} if arms.is_serial else {}
-    final = arms.finish()
-    final["metadata"].update(extra)
+    # a parallel case's fingerprints were checked here against serial's, cycle by cycle: nobody reads them
+    # after (2 M inputs: 2 M strings through the pipe per case)
+    final = arms.finish(fingerprints=arms.is_serial)
+    final["metadata"] = stored_metadata({**final["metadata"], **extra})
     final["metadata"].update({"stop_reason": reason, "rounds": len(case.values), "order": "ABBA",
                               "value_starts": [round(s, 3) for s in case.starts]})
     return {"values": case.values, "warmups": case.warmups, "ok": True, "error": "",
