@@ -115,7 +115,7 @@ def test_the_race_keeps_its_planned_seconds_while_the_last_cases_are_measured():
     allocation = pacer.plan.allocation
     race_s = min(allocation.spare_s, allocation.race_cap_s)
     assert set(allocation.cut) == {first[1].key, cases[1].key} and race_s > 0
-    every = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 1)) for c in cases[1:])
+    every = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 2)) for c in cases[1:])
 
     def left(seconds):  # the budget's time left, in the allocation's seconds
         now[0] = budget - pacer._end_reserve() - seconds / (1 - planning.MARGIN)
@@ -123,7 +123,7 @@ def test_the_race_keeps_its_planned_seconds_while_the_last_cases_are_measured():
     left(every + 0.5 * race_s)  # time for every case left, cold one included, but not for them and the race
     assert pacer.plan_for(cases[1], cases[1:]) is None  # cut, as planned: the race keeps its seconds
     assert pacer.plan_for(cases[2], cases[2:]) is not None  # the warm twin stays (single_worker_speedup)
-    verdicts = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 1)) for c in cases[4:])
+    verdicts = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 2)) for c in cases[4:])
     assert verdicts * 1.1 < race_s
     left(verdicts * 1.1)  # far behind: the verdict's cases get their minimum from the race's seconds
     assert pacer.plan_for(cases[4], cases[4:]) is not None

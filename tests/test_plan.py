@@ -76,9 +76,9 @@ def test_a_tight_budget_falls_back_on_the_smaller_core_counts_first_then_cuts_th
     full = sum(e.minimum_s(Minimum(4, 2)) for e in estimates)
     # less than everything at the first level: the other core count falls back, the verdict's keeps its own
     a = allocate(estimates, full / (1 - planning.MARGIN) * 0.93, race_share=0.0)
-    assert a.top == Minimum(4, 2) and a.others == Minimum(3, 1) and not a.cut
+    assert a.top == Minimum(4, 2) and a.others == Minimum(3, 2) and not a.cut
     # only the verdict's cases fit: the others are cut, serial baselines included
-    only_top = sum(e.minimum_s(Minimum(3, 1)) for e in top)
+    only_top = sum(e.minimum_s(Minimum(3, 2)) for e in top)
     a = allocate(estimates, only_top / (1 - planning.MARGIN) * 1.01, race_share=0.0)
     assert a.others is None and set(a.cut) == {e.case.key for e in estimates if e.case.cores == 1}
     assert a.minimum_s <= only_top * 1.01
@@ -90,14 +90,14 @@ def test_before_cutting_the_other_core_counts_the_budget_keeps_their_one_worker_
     top = [e for e in estimates if e.case.cores == 2]
     twins = [e for e in estimates if e.case.cores == 1 and e.case.mode == "warm"]
     assert {e.case.strategy for e in twins} == {"serial", "threads", "pool-map"}
-    kept = sum(e.minimum_s(Minimum(4, 2)) for e in top) + sum(e.minimum_s(Minimum(3, 1)) for e in twins)
+    kept = sum(e.minimum_s(Minimum(4, 2)) for e in top) + sum(e.minimum_s(Minimum(3, 2)) for e in twins)
     a = allocate(estimates, kept / (1 - planning.MARGIN) * 1.01, race_share=0.0)
-    assert a.top == Minimum(4, 2) and a.others is None and a.twins == Minimum(3, 1)
+    assert a.top == Minimum(4, 2) and a.others is None and a.twins == Minimum(3, 2)
     assert set(a.cut) == {e.case.key for e in estimates if e.case.cores == 1 and e.case.mode == "cold"}
     # the twins go before the verdict's cases fall back to their lowest minimum, not after
-    squeezed = sum(e.minimum_s(Minimum(3, 1)) for e in top + twins)
+    squeezed = sum(e.minimum_s(Minimum(3, 2)) for e in top + twins)
     a = allocate(estimates, squeezed / (1 - planning.MARGIN) * 1.01, race_share=0.0)
-    assert a.top == Minimum(3, 1) and a.twins == Minimum(3, 1)
+    assert a.top == Minimum(3, 2) and a.twins == Minimum(3, 2)
     # less than that: every other core count cut, twins too
     a = allocate(estimates, squeezed / (1 - planning.MARGIN) * 0.97, race_share=0.0)
     assert a.twins is None and {e.case.key for e in twins} <= set(a.cut)
@@ -140,7 +140,8 @@ def test_a_workload_without_a_probe_is_refused():
 
 def test_levels_start_at_the_profiles_minimum():
     assert planning.levels(Minimum(10, 2))[0] == Minimum(10, 2)
-    assert planning.levels(Minimum(4, 2)) == (Minimum(4, 2), Minimum(3, 1))
+    assert planning.levels(Minimum(4, 2)) == (Minimum(4, 2), Minimum(3, 2))
+    assert planning.levels(Minimum(4, 1)) == (Minimum(4, 1), Minimum(3, 1))  # --processes 1: never more
 
 
 def test_under_a_budget_a_serial_case_stops_after_half_a_second_of_cycles():
