@@ -7,7 +7,7 @@ two; nothing here does I/O.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
 ParamValue = int | float | str
@@ -211,6 +211,12 @@ class Case:
     @property
     def params_dict(self) -> dict[str, ParamValue]:
         return dict(self.params)
+
+    @property
+    def single_worker(self) -> Case:
+        """The same strategy and mode with one worker on one core: what ``single_worker_speedup`` divides by
+        (bench.analysis.single_worker), what `bench run` adds where its matrix lacks it (bench.execute.matrix)."""
+        return replace(self, cores=1, workers=1)
 
     def to_dict(self) -> dict[str, Any]:
         """The case as JSON (results files, case-process specs); ``from_dict`` reads it back."""

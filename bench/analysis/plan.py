@@ -328,7 +328,7 @@ def _passes(first: Minimum, twins: Minimum | None, race_share: float) -> list[tu
 
 def single_worker_twin(case: Case) -> bool:
     """A warm one-core one-worker case (serial included): what ``single_worker_speedup`` and one-core truths read."""
-    return case.cores == 1 and case.workers == 1 and case.mode == "warm"
+    return case.single_worker == case and case.mode == "warm"
 
 
 #: pairs in each more process of the race (its start-up and warm-ups are paid per process, so not 1)

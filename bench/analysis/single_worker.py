@@ -17,7 +17,6 @@ parallelism and the known causes to check.  Pure: tidy rows and their stored cas
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any, Sequence
 
 from bench.analysis.records import Record
@@ -33,7 +32,7 @@ CAUSES = ("known causes to check: the memory allocator (glibc gives the main thr
 
 def twin_key(result: CaseResult) -> str:
     """The key of the same strategy, mode and work on one worker pinned to one core."""
-    return replace(result.case, cores=1, workers=1).key
+    return result.case.single_worker.key
 
 
 def _half_log(value: Any, low: Any, high: Any) -> float | None:

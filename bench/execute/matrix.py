@@ -154,9 +154,9 @@ def single_worker_twins(cases: Sequence[Case]) -> list[Case]:
     have = set(cases)
     twins: list[Case] = []
     for case in cases:
-        if case.is_serial or (case.cores == 1 and case.workers == 1):
+        twin = case.single_worker
+        if case.is_serial or twin == case:
             continue
-        twin = replace(case, cores=1, workers=1)
         serial = replace(twin, strategy="serial", mode="warm", start_method=None)
         twins += [c for c in (serial, twin) if c not in have]
     return list(dict.fromkeys(twins))
