@@ -8,6 +8,16 @@ from bench.model import Case, CaseResult
 from bench.storage import ResultSet
 
 
+class FakeClock:
+    """A clock that stands still until a test moves ``now``: budgets, waits and paces without real time."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def make_case(workload: str = "fib", strategy: str = "threads", cores: int = 2, workers: int | None = None,
               mode: str = "warm", params: dict[str, Any] | None = None, **extra: Any) -> Case:
     return Case(workload=workload, params=tuple(sorted((params or {"n": 4}).items())), strategy=strategy,

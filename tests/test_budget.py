@@ -5,16 +5,9 @@ import pytest
 
 from bench.analysis.budget import PACE_LIMITS, Budget, parse_duration
 from bench.model import BenchError
+from bench.testing import FakeClock
 
 pytestmark = pytest.mark.unit
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.mark.parametrize("text, seconds", [("90s", 90.0), ("3m", 180.0), ("1h", 3600.0), ("150", 150.0),
@@ -30,7 +23,7 @@ def test_bad_durations_are_one_line_errors(text):
 
 
 def test_the_clock_runs_from_the_start_and_the_pace_follows_what_work_really_cost():
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     budget = Budget(60.0, clock)
     assert budget.remaining() == 60.0 and budget.pace == 1.0
     clock.now += 20.0
@@ -43,16 +36,16 @@ def test_the_clock_runs_from_the_start_and_the_pace_follows_what_work_really_cos
 
 
 def test_a_start_given_from_before_counts_what_came_before():
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     budget = Budget(60.0, clock, started=clock.now - 10.0)  # the calibration before the runner
     assert budget.remaining() == 50.0
 
 
 def test_one_odd_case_cannot_make_the_pace_absurd():
-    budget = Budget(60.0, FakeClock())
+    budget = Budget(60.0, FakeClock(100.0))
     budget.record(1.0, 100.0)
     assert budget.pace == PACE_LIMITS[1]
-    budget = Budget(60.0, FakeClock())
+    budget = Budget(60.0, FakeClock(100.0))
     budget.record(100.0, 1.0)
     assert budget.pace == PACE_LIMITS[0]
     budget.record(0.0, 5.0)  # nothing estimated: not counted

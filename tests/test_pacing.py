@@ -8,7 +8,7 @@ import pytest
 from bench.analysis.race import BUDGET, OUT, PRECISION
 from bench.execute.pacing import joined
 from bench.execute.session import RunRequest, run_matrix
-from bench.testing import make_result
+from bench.testing import FakeClock, make_result
 
 TINY = RunRequest(workloads=("sleep",), strategies=("serial", "threads", "pool-map"), cores=(1,), modes=("warm",),
                   workers=(1,), sets=("sleep.n=2", "sleep.seconds=0.01"), calibrate=False, progress=False)
@@ -105,11 +105,11 @@ def test_the_race_keeps_its_planned_seconds_while_the_last_cases_are_measured():
     timing = planning.Timing(warmups=1, min_pairs=4, max_pairs=40, case_budget_s=0.5, processes=2)
     runner = SimpleNamespace(settings=SimpleNamespace(plan=TimingPlan(warmups=1, values=40, min_values=4)),
                              results=SimpleNamespace(skipped=[], calibration={}, cases=[]))
-    now = [0.0]
+    clock = FakeClock()
     # the budget at which the plan keeps the verdict's cases and the warm twin, cuts the one-core cold case
     budget = max(b / 10 for b in range(10, 400) if (lambda a: a.twins and a.cut)(
         planning.plan(first + cases, probes, b / 10, cpus=2, timing=timing, calibration_s=0.0).allocation))
-    pacer = Pacer(runner, Budget(budget, lambda: now[0], 0.0), timing)
+    pacer = Pacer(runner, Budget(budget, clock, 0.0), timing)
     pacer.plan = planning.plan(first + cases, probes, budget, cpus=2, timing=timing, calibration_s=0.0)
     pacer.estimates, pacer.cut = {e.case.key: e for e in pacer.plan.estimates}, []
     allocation = pacer.plan.allocation
@@ -118,7 +118,7 @@ def test_the_race_keeps_its_planned_seconds_while_the_last_cases_are_measured():
     every = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 2)) for c in cases[1:])
 
     def left(seconds):  # the budget's time left, in the allocation's seconds
-        now[0] = budget - pacer._end_reserve() - seconds / (1 - planning.MARGIN)
+        clock.now = budget - pacer._end_reserve() - seconds / (1 - planning.MARGIN)
 
     left(every + 0.5 * race_s)  # time for every case left, cold one included, but not for them and the race
     assert pacer.plan_for(cases[1], cases[1:]) is None  # cut, as planned: the race keeps its seconds

@@ -6,17 +6,9 @@ from dataclasses import replace
 import pytest
 
 from bench.execute.remeasure import Policy, Remeasure, disturbed
-from bench.testing import foreign_metrics, make_result
+from bench.testing import FakeClock, foreign_metrics, make_result
 
 pytestmark = pytest.mark.unit
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def case(share: float, strategy: str = "processes", seconds: float = 10.0):
