@@ -201,6 +201,51 @@ def test_sigterm_removes_the_worktree(repo):
     assert no_worktree_left(repo)
 
 
+def _worktree_of(repo: Path, owner: str | None, tmp_path: Path, name: str) -> Path:
+    """A worktree as a gate makes it: in a PREFIX folder whose owner file names OWNER."""
+    parent = tmp_path / f"{gitref.PREFIX}{name}"
+    parent.mkdir()
+    if owner is not None:
+        (parent / gitref.OWNER).write_text(owner)
+    git(repo, "worktree", "add", "--detach", "--quiet", str(parent / "A"), "HEAD~1")
+    return parent / "A"
+
+
+def test_a_killed_gates_worktree_is_swept_and_a_running_ones_kept(repo, tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    import psutil
+    me = psutil.Process()
+    killed = _worktree_of(repo, f"{dead.pid} 1.0", tmp_path, "killed")
+    reused = _worktree_of(repo, f"{me.pid} {me.create_time() - 100.0!r}", tmp_path, "reused-pid")
+    running = _worktree_of(repo, f"{me.pid} {me.create_time()!r}", tmp_path, "running")
+    fresh = _worktree_of(repo, None, tmp_path, "being-made")  # no owner yet, but just made
+    git(repo, "worktree", "add", "--detach", "--quiet", str(tmp_path / "users-own"), "HEAD")  # not a gate's
+    assert set(gitref.sweep_orphans(repo)) == {killed.resolve(), reused.resolve()}
+    left = set(gitref.worktrees(repo))
+    assert {running.resolve(), fresh.resolve(), (tmp_path / "users-own").resolve()} <= left
+    assert killed.resolve() not in left and not killed.parent.exists() and not reused.parent.exists()
+
+
+def test_the_next_gate_removes_what_a_sigkill_left(repo):
+    commit(repo, "slow", WORK.replace("SCALE = 1.0", "SCALE = 40.0"))
+    proc = subprocess.Popen([sys.executable, "-m", "bench", "ab", "--base", "HEAD~1", *MODULE, *FAST[:-3],
+                             "--case-budget", "30"], cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while len(gitref.worktrees(repo)) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        proc.kill()  # SIGKILL: no finally runs
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    assert len(gitref.worktrees(repo)) == 2  # what SIGKILL leaves
+    commit(repo, "fast again", WORK)
+    out = bench(repo, "--base", "HEAD~2", *MODULE, *FAST, "--force")
+    assert "a worktree left by an earlier gate that was killed" in out.stderr, out.stderr
+    assert no_worktree_left(repo)
+
+
 # ---------------------------------------------------------------- plain `bench ab`: where each side imports from
 
 def test_a_pythonpath_that_does_not_hold_the_code_is_refused(tmp_path):

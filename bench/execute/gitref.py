@@ -7,6 +7,9 @@ same repository in a temporary folder; it shares the object store, so it costs
 a checkout, not a clone.  It is removed when the block ends, whatever ends it
 (an error, Ctrl-C, SIGTERM turned into KeyboardInterrupt by
 ``bench.execute.interrupts``), and ``git worktree prune`` drops its record.
+Only SIGKILL (an OOM kill, a CI job cancelled hard) skips that; so the folder
+holds its owner's pid and start time, and the next gate on the repository
+removes worktrees whose owner is gone (``sweep_orphans``) before it adds its own.
 
 Every failure of git here is the user's input (not a repository, an unknown
 revision, a dirty tree where a clean one is needed): one line, BenchError.
@@ -15,15 +18,23 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import psutil
+
 from bench.model import BenchError
 
 GIT_TIMEOUT = 120  # seconds: a checkout of a big repository on a slow disk
+PREFIX = "bench-ab-worktrees-"  # the temporary folder that holds one gate's worktrees
+OWNER = "owner"  # in that folder: "PID START_TIME" of the gate that made it
+#: a folder without an owner file this old is orphaned (younger: a gate between mkdtemp and writing it)
+UNCLAIMED_S = 60.0
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -93,9 +104,12 @@ def checked_out(root: Path, revisions: dict[str, Revision]) -> Iterator[dict[str
 
     Keys are free labels ("A", "B"); the folders are yielded under the same keys.
     """
-    parent = Path(tempfile.mkdtemp(prefix="bench-ab-worktrees-"))
+    for orphan in sweep_orphans(root):
+        print(f"bench: removed {orphan}, a worktree left by an earlier gate that was killed", file=sys.stderr)
+    parent = Path(tempfile.mkdtemp(prefix=PREFIX))
     made: list[Path] = []
     try:
+        _claim(parent)
         paths = {}
         for label, revision in revisions.items():
             path = parent / f"{label}-{revision.short}"
@@ -115,3 +129,41 @@ def _remove(root: Path, made: list[Path], parent: Path) -> None:
         _git(root, "worktree", "remove", "--force", str(path))
     shutil.rmtree(parent, ignore_errors=True)
     _git(root, "worktree", "prune")
+
+
+def _claim(parent: Path) -> None:
+    """Write who owns this gate's folder, so a later gate can tell a killed one's leftovers from a running one's."""
+    me = psutil.Process()
+    (parent / OWNER).write_text(f"{me.pid} {me.create_time()!r}\n")
+
+
+def _owner_alive(parent: Path) -> bool:
+    """The process that made ``parent`` still runs (same pid and start time: a reused pid is not it)."""
+    try:
+        pid_text, started = (parent / OWNER).read_text().split()
+        return abs(psutil.Process(int(pid_text)).create_time() - float(started)) < 0.01
+    except FileNotFoundError:
+        return _age(parent) < UNCLAIMED_S
+    except (ValueError, psutil.Error):
+        return False
+
+
+def _age(folder: Path) -> float:
+    try:
+        return time.time() - folder.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
+def sweep_orphans(root: Path) -> list[Path]:
+    """Remove the worktrees of earlier gates on ``root`` whose process is gone (killed by SIGKILL); return them.
+
+    Only folders this module made (``PREFIX``) are touched, and only when their owner is dead:
+    a gate running at the same time on the same repository keeps its worktrees.
+    """
+    _git(root, "worktree", "prune")  # records whose folder is already gone (a cleaned /tmp)
+    orphans = [path for path in worktrees(root)[1:]
+               if path.parent.name.startswith(PREFIX) and not _owner_alive(path.parent)]
+    for parent in {path.parent for path in orphans}:
+        _remove(root, [path for path in orphans if path.parent == parent], parent)
+    return orphans
