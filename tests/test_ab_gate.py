@@ -175,7 +175,7 @@ def test_earlier_files_are_kept_without_force_and_processes_are_capped(repo):
     assert time.monotonic() - started < 60  # refused before any work (no case measured)
     assert no_worktree_left(repo)
     capped = bench(repo, *MODULE, *FAST, "--processes", "100", "--force")
-    assert capped.returncode == 2 and "--processes wants a whole number from 1 to 10" in capped.stderr
+    assert capped.returncode == 2 and "--processes wants a whole number from 1 to 20" in capped.stderr
 
 
 def test_gate_options_without_base_are_refused(repo):

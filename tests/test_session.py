@@ -92,8 +92,8 @@ def test_resuming_a_complete_run_from_python_measures_nothing_again(tmp_path):
     ({"start_methods": ("teleport",)}, "unknown start method 'teleport'"),
     ({"timeout": 0.0}, "timeout wants a finite number of seconds above 0"),
     ({"profile": "medium"}, "profile must be one of"),
-    ({"processes": 0}, "--processes wants a whole number from 1 to 10"),
-    ({"processes": 11}, "--processes wants a whole number from 1 to 10"),
+    ({"processes": 0}, "--processes wants a whole number from 1 to 20"),
+    ({"processes": 21}, "--processes wants a whole number from 1 to 20"),
 ])
 def test_bad_requests_are_one_line_bench_errors_before_any_case(tmp_path, change, message):
     out = tmp_path / "run.json"

@@ -312,6 +312,18 @@ def same_rounds(base: CaseResult, new: CaseResult, old_sample: Sequence[float], 
     return all(max(earlier) <= min(later) for earlier, later in zip(rounds, rounds[1:]))
 
 
+def same_processes(base: CaseResult, new: CaseResult, n: int) -> list[int] | None:
+    """How both sides' ``n`` rounds split over the process pairs that measured them (None when unknown).
+
+    A `bench ab` file from before the split was recorded, or a side whose values do not
+    add up, gives None: the comparison is then over rounds alone, as it was.
+    """
+    a, b = base.metadata.get("process_values"), new.metadata.get("process_values")
+    if not isinstance(a, list) or a != b or sum(a) != n or not all(isinstance(k, int) and k > 0 for k in a):
+        return None
+    return a
+
+
 def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any, ...], CaseResult],
                  new_serials: dict[tuple[Any, ...], CaseResult], options: CompareOptions) -> CaseComparison:
     failure = _failure_status(base, new)
@@ -325,7 +337,8 @@ def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any
     try:
         if same_rounds(base, new, old_sample, new_sample):
             result = stats.compare_rounds(old_sample, new_sample, alpha=options.alpha, threshold=options.threshold,
-                                          resamples=options.resamples, seed=options.seed, higher_is_better=speedups)
+                                          resamples=options.resamples, seed=options.seed, higher_is_better=speedups,
+                                          processes=same_processes(base, new, len(old_sample)))
         else:
             result = stats.compare_samples(old_sample, new_sample, alpha=options.alpha, threshold=options.threshold,
                                            resamples=options.resamples, seed=options.seed, higher_is_better=speedups,

@@ -33,9 +33,10 @@ def _matrix_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=run_cmd.positive_seconds, default=120.0,
                    help="seconds one request may take (default 120)")
     p.add_argument("--no-progress", action="store_true", help="no line per case on stderr")
-    p.add_argument("--processes", type=int, default=2, metavar="N",
+    p.add_argument("--processes", type=int, metavar="N",
                    help="fresh process pairs per case, the values shared among them, so one process's luck "
-                        "(where its workers landed among other tenants) is not taken for a difference (default 2)")
+                        "(where its memory and workers landed) is not taken for a difference; the comparison's "
+                        "interval spans the pairs' spread, so more pairs narrow it (default 2; with --base 10)")
     p.add_argument("--references", action="store_true",
                    help="each side also measures its serial reference in the same rounds (A-reference A "
                         "B-reference B), so `bench compare --metric speedup` compares paired speed-ups")

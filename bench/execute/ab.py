@@ -228,6 +228,7 @@ class SideRecord:
     error: str = ""
     final: dict[str, Any] = field(default_factory=dict)
     stops: list[str] = field(default_factory=list)
+    sittings: list[int] = field(default_factory=list)  # the side's values from each process, in order
 
     def extend(self, name: str, record: ArmRecord) -> None:
         mine = self.arms.setdefault(name, ArmRecord())
@@ -253,6 +254,7 @@ def measure_pair(channels: Mapping[str, Channel], records: Mapping[str, SideReco
             records[side_of(name)].extend(name, record)
         for label, channel in live.items():
             records[label].stops.append(reason)
+            records[label].sittings.append(len(arms[label].values) if label in arms else 0)
             if not records[label].error:
                 records[label].final, records[label].error = _finish(channel, timeout)
     finally:
@@ -268,7 +270,9 @@ def to_result(case: Case, record: SideRecord, side: str, processes: int = 1) -> 
     own, reference = record.arms.get(side, ArmRecord()), record.arms.get(reference_arm(side), ArmRecord())
     metadata = {**record.final.get("metadata", {}), "ab_side": side, "order": "ABBA", "ab_processes": processes,
                 "stop_reason": ",".join(dict.fromkeys(record.stops)), "rounds": len(own.values),
-                "value_starts": [round(s, 3) for s in own.starts]}
+                "value_starts": [round(s, 3) for s in own.starts],
+                # how the values split by process pair: `bench compare` takes the pair as the unit that repeats
+                "process_values": list(record.sittings)}
     return CaseResult(case=case, values=tuple(own.values), warmups=tuple(own.warmups), ok=True,
                       metrics=record.final.get("metrics", {}), metadata=metadata,
                       reference=tuple(reference.values), reference_warmups=tuple(reference.warmups))

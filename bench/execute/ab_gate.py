@@ -33,6 +33,10 @@ WORKING_TREE = "the working tree as it is, uncommitted changes included"
 #: 0.5 s leaves intervals of +-20 % on a loaded 2-core machine; with 4 s a 10 % slower time was caught through
 #: load average 5-10, but a 10 % lower speed-up of 2 GIL-bound threads on 2 cores not always (-16 %, CI -28 to -3 %)
 GATE_BUDGET = 8.0
+#: process pairs per case, unless --processes says otherwise: the comparison's interval is at least a t interval
+#: over the pairs' own mean ratios (``stats.between_processes``), so more pairs narrow it.  Measured here: a
+#: pure-Python task's pairs spread with sd 3 % (2 pairs: +-27 %; 10 pairs: +-2 %); the cap of `bench run`'s rule
+GATE_PROCESSES = 16
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,8 @@ def run_gate(request: GateRequest) -> GateOutcome:
         sides = {label: replace(side, pythonpath=(str(code[label]), *side.pythonpath))
                  for label, side in request.ab.sides.items()}
         described = {label: f" ({describe_side(label, revisions)})" for label in LABELS}
-        budget = request.ab.budget or GATE_BUDGET
-        results = run_ab(replace(request.ab, sides=sides, described=described, budget=budget))
+        budget, processes = request.ab.budget or GATE_BUDGET, request.ab.processes or GATE_PROCESSES
+        results = run_ab(replace(request.ab, sides=sides, described=described, budget=budget, processes=processes))
     report = compare(results["A"], results["B"], request.options)
     problems = tuple(side_problems(results))  # "fixed" cases where A measured nothing: not a pass
     if problems:  # the comparison alone would say PASS about nothing

@@ -66,12 +66,18 @@ class ABRequest:
     shared: RunRequest = field(default_factory=RunRequest)
     sides: Mapping[str, Side] = field(default_factory=_default_sides)
     outputs: Mapping[str, Path] = field(default_factory=_default_outputs)
-    processes: int = 2  # fresh process pairs per case, the values shared among them
+    #: fresh process pairs per case, the values shared among them (None: PROCESSES; the gate's GATE_PROCESSES)
+    processes: int | None = None
     references: bool = False  # each side also measures its serial reference, paired
     force: bool = False  # overwrite existing outputs (as `bench run --force`)
     budget: float | None = None  # seconds of timed cycles per case, both sides together (None: the profile's)
     #: per side, words after "side A" in the line that says where it imports from (e.g. " (base abc123)")
     described: Mapping[str, str] = field(default_factory=dict)
+
+
+#: process pairs per case of a plain `bench ab`: each pair's luck is seen, but 2 pairs say little
+#: about how far it goes (`bench compare` then takes a t interval with 1 degree of freedom over them)
+PROCESSES = 2
 
 
 def side_request(request: ABRequest, label: str) -> RunRequest:
@@ -102,7 +108,7 @@ def _side_metadata(side: Side) -> dict[str, Any]:
 
 def _check(request: ABRequest) -> None:
     """What `bench ab` refuses before measuring, in the order it always did."""
-    check_processes(request.processes)
+    check_processes(request.processes or PROCESSES)
     if set(request.sides) != set(LABELS) or set(request.outputs) != set(LABELS):
         raise BenchError(f"an A/B run wants sides and outputs for {' and '.join(LABELS)}")
     if request.outputs["A"].resolve() == request.outputs["B"].resolve():
@@ -148,7 +154,7 @@ def _settings(request: ABRequest, spec: MatrixSpec) -> ABSettings:
     return ABSettings(outputs=request.outputs, plan=timing_plan(spec.profile, request.budget), timeout=shared.timeout,
                       workload_modules=shared.workload_modules, strategy_modules=shared.strategy_modules,
                       cpus=topology.current().order, progress=shared.progress,
-                      processes=request.processes, references=request.references)
+                      processes=request.processes or PROCESSES, references=request.references)
 
 
 def run_ab(request: ABRequest) -> dict[str, storage.ResultSet]:

@@ -361,8 +361,9 @@ def _check_timeout(timeout: float) -> None:
         raise BenchError(f"timeout wants a finite number of seconds above 0, got {timeout!r}")
 
 
-#: more fresh case processes per case than this only multiplies start-up: each gets its own warm-ups
-MAX_PROCESSES = 10
+#: more fresh case processes per case than this only multiplies start-up (each gets its own warm-ups); `bench ab
+#: --base` takes up to this many, since its comparison's interval is over them (``ab_gate.GATE_PROCESSES``)
+MAX_PROCESSES = 20
 
 
 def processes_of(request: RunRequest, profile: str) -> int:
