@@ -115,6 +115,10 @@ def test_ab_writes_two_matching_files_with_interleaved_values(tmp_path, no_leake
     for case_a, case_b in zip(a.cases, b.cases):
         assert case_a.ok and case_b.ok and len(case_a.values) == len(case_b.values) >= 3
         assert case_a.metadata["ab_processes"] == 2 and len(case_a.warmups) == 2  # one warm-up per process
+        # how the values split by process pair (what `bench compare` takes the pairs' spread from), both sides alike
+        split = case_a.metadata["process_values"]
+        assert len(split) == 2 and sum(split) == len(case_a.values) and split == case_b.metadata["process_values"]
+        assert case_a.metadata["process_warmups"] == [1, 1] and len(storage.process_slices(case_a)) == 2
         assert case_a.metadata["cpu_placement"] == case_b.metadata["cpu_placement"] != ""  # bench.machine.topology
         starts_a, starts_b = case_a.metadata["value_starts"], case_b.metadata["value_starts"]
         rounds = list(zip(starts_a, starts_b))

@@ -58,7 +58,10 @@ The two sides of one `bench ab` case (``same_rounds``: value i of each measured 
 round i) are compared over their rounds with either metric: the change is the
 trimmed geometric mean of the per-round ratios, with the paired interval and a
 signed-rank test (``stats.compare_rounds``), since load shared by a round cancels
-in its ratio and would only widen a comparison of the two series apart.
+in its ratio and would only widen a comparison of the two series apart;
+where the files say how the rounds split over fresh process pairs, the interval
+also spans a t interval over each pair's own mean (``stats.between_processes``):
+the pair's luck repeats in every one of its rounds, so rounds alone cannot show it.
 
 Statuses
 --------

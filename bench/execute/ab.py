@@ -16,8 +16,10 @@ spent, and are written to two ordinary results files that ``bench compare
 A.json B.json`` takes.  The values of a case are shared among ``processes``
 pairs started one after the other (``core.session_plans``): a single process carries
 its own luck (measured: one pool's 5 values all 10 % above the other side's,
-under load), and values from two processes per side let the rank test see some
-of that instead of calling it a difference.
+under load; a pure-Python task's pairs spread with sd 3-7 % on a quiet machine),
+so each side's file records how its values split by pair (``process_values``)
+and `bench compare` takes an interval over the pairs' own means as well
+(``stats.between_processes``): luck is not taken for a difference.
 
 A side is a Python interpreter (``python``), directories put first on its
 PYTHONPATH (``pythonpath``: a checkout of another commit, e.g. a git worktree),
@@ -228,7 +230,8 @@ class SideRecord:
     error: str = ""
     final: dict[str, Any] = field(default_factory=dict)
     stops: list[str] = field(default_factory=list)
-    sittings: list[int] = field(default_factory=list)  # the side's values from each process, in order
+    #: per process, in order: how many values, warm-ups and reference warm-ups of this side it measured
+    sittings: list[tuple[int, int, int]] = field(default_factory=list)
 
     def extend(self, name: str, record: ArmRecord) -> None:
         mine = self.arms.setdefault(name, ArmRecord())
@@ -254,13 +257,19 @@ def measure_pair(channels: Mapping[str, Channel], records: Mapping[str, SideReco
             records[side_of(name)].extend(name, record)
         for label, channel in live.items():
             records[label].stops.append(reason)
-            records[label].sittings.append(len(arms[label].values) if label in arms else 0)
+            records[label].sittings.append(_counts(arms, label))
             if not records[label].error:
                 records[label].final, records[label].error = _finish(channel, timeout)
     finally:
         for channel in channels.values():
             channel.kill()
         reap_descendants(keep=set(keep))
+
+
+def _counts(arms: Mapping[str, ArmRecord], label: str) -> tuple[int, int, int]:
+    """One process's values, warm-ups and reference warm-ups of side ``label``."""
+    own, reference = arms.get(label, ArmRecord()), arms.get(reference_arm(label), ArmRecord())
+    return len(own.values), len(own.warmups), len(reference.warmups)
 
 
 def to_result(case: Case, record: SideRecord, side: str, processes: int = 1) -> CaseResult:
@@ -271,8 +280,10 @@ def to_result(case: Case, record: SideRecord, side: str, processes: int = 1) -> 
     metadata = {**record.final.get("metadata", {}), "ab_side": side, "order": "ABBA", "ab_processes": processes,
                 "stop_reason": ",".join(dict.fromkeys(record.stops)), "rounds": len(own.values),
                 "value_starts": [round(s, 3) for s in own.starts],
-                # how the values split by process pair: `bench compare` takes the pair as the unit that repeats
-                "process_values": list(record.sittings)}
+                # how the lists split by process pair: `bench compare` takes the pair as the unit that repeats,
+                # and the pyperf file has one run per process (``storage.process_slices``)
+                **{key: [counts[i] for counts in record.sittings]
+                   for i, key in enumerate(("process_values", "process_warmups", "process_reference_warmups"))}}
     return CaseResult(case=case, values=tuple(own.values), warmups=tuple(own.warmups), ok=True,
                       metrics=record.final.get("metrics", {}), metadata=metadata,
                       reference=tuple(reference.values), reference_warmups=tuple(reference.warmups))
