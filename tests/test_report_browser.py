@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,41 +44,52 @@ class Page:
     screenshot: Path
 
 
-def _stop_group(process: subprocess.Popen[str]) -> None:
+def _stop_group(process: subprocess.Popen[str], started: float) -> None:
     """Chromium's helpers (zygote, renderer) share its process group: none may outlive the test.
 
     SIGKILL is not instant: a loaded machine showed a helper still running when the test's leak check
-    looked, so the group's members are waited for (a few seconds at most)."""
+    looked, so the group's members are waited for (a few seconds at most).  Its crash handler
+    (chrome_crashpad_handler) leaves the group with a session of its own and outlived a clean clone's
+    test: handlers started since this Chromium (``started``, epoch s) by it or orphaned go too."""
     import psutil
 
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
-        return
+        pass
     members = []
     for proc in psutil.process_iter():
         try:
-            if os.getpgid(proc.pid) == process.pid:
+            if os.getpgid(proc.pid) == process.pid or _its_crash_handler(proc, process.pid, started):
                 members.append(proc)
+                proc.kill()
         except (ProcessLookupError, psutil.Error):
             continue
     psutil.wait_procs(members, timeout=5)
+
+
+def _its_crash_handler(proc, chromium: int, started: float) -> bool:
+    """A crash handler this Chromium started: its child, or an orphan (reparented to init or to this
+    process, a subreaper in some tests) created since it started."""
+    return (proc.name().startswith("chrome_crashpad") and proc.create_time() >= started - 1.0
+            and proc.ppid() in (chromium, 1, os.getpid()))
 
 
 def open_page(html: Path, workdir: Path, size: tuple[int, int] = LAPTOP) -> Page:
     shot = workdir / f"screenshot-{size[0]}x{size[1]}.png"
     command = [CHROMIUM, *FLAGS, f"--user-data-dir={workdir / 'profile'}", f"--window-size={size[0]},{size[1]}",
                f"--screenshot={shot}", "--dump-dom", html.resolve().as_uri()]
+    started = time.time()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     try:
         out, err = process.communicate(timeout=120)
     except subprocess.TimeoutExpired:
-        _stop_group(process)
+        _stop_group(process, started)
         process.communicate()
         pytest.fail("Chromium did not finish within 120 s")
     finally:
-        _stop_group(process)
+        _stop_group(process, started)
     assert shot.exists(), f"no screenshot; Chromium said: {err[-500:]}"
     return Page(console=[m.group(1) for m in map(CONSOLE.search, err.splitlines()) if m], dom=out, screenshot=shot)
 
