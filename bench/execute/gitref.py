@@ -144,6 +144,8 @@ def _owner_alive(parent: Path) -> bool:
         return abs(psutil.Process(int(pid_text)).create_time() - float(started)) < 0.01
     except FileNotFoundError:
         return _age(parent) < UNCLAIMED_S
+    except psutil.AccessDenied:  # another user's live process: not ours to judge
+        return True
     except (ValueError, psutil.Error):
         return False
 
