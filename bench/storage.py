@@ -52,7 +52,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeGuard
 
 from bench.model import BenchError, Case, CaseResult
 from bench.output_file import write_atomically
@@ -161,7 +161,7 @@ def process_slices(result: CaseResult, arm: str = "case") -> list[tuple[tuple[fl
     starts = starts if len(starts) == len(values) else ()
     counts: Any = meta.get("process_values")
     skipped: Any = meta.get("process_reference_warmups" if reference else "process_warmups")
-    if not (_counts_fit(counts, len(values)) and _counts_fit(skipped, len(warmups)) and len(counts) == len(skipped)
+    if not (counts_fit(counts, len(values)) and counts_fit(skipped, len(warmups)) and len(counts) == len(skipped)
             and all(counts)):
         return [(tuple(values), tuple(warmups), starts)]
     slices, v, w = [], 0, 0
@@ -171,7 +171,8 @@ def process_slices(result: CaseResult, arm: str = "case") -> list[tuple[tuple[fl
     return slices
 
 
-def _counts_fit(counts: Any, total: int) -> bool:
+def counts_fit(counts: Any, total: int) -> TypeGuard[list[int]]:
+    """``counts`` is a list of whole numbers >= 0 that add up to ``total``: a recorded split by process that fits."""
     return isinstance(counts, list) and all(isinstance(n, int) and n >= 0 for n in counts) and sum(counts) == total
 
 

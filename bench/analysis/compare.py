@@ -90,7 +90,7 @@ from bench.analysis.compare_defaults import CompareOptions as CompareOptions  # 
 from bench.analysis.table import baselines
 from bench.machine import drift
 from bench.model import Case, CaseResult, ParamValue
-from bench.storage import ResultSet
+from bench.storage import ResultSet, counts_fit
 
 
 class Status(StrEnum):
@@ -322,9 +322,7 @@ def same_processes(base: CaseResult, new: CaseResult, n: int) -> list[int] | Non
     add up, gives None: the comparison is then over rounds alone, as it was.
     """
     a, b = base.metadata.get("process_values"), new.metadata.get("process_values")
-    if not isinstance(a, list) or a != b or sum(a) != n or not all(isinstance(k, int) and k > 0 for k in a):
-        return None
-    return a
+    return a if a == b and counts_fit(a, n) and all(a) else None
 
 
 def compare_pair(base: CaseResult, new: CaseResult, base_serials: dict[tuple[Any, ...], CaseResult],

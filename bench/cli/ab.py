@@ -36,7 +36,7 @@ def _matrix_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--processes", type=int, metavar="N",
                    help="fresh process pairs per case, the values shared among them, so one process's luck "
                         "(where its memory and workers landed) is not taken for a difference; the comparison's "
-                        "interval spans the pairs' spread, so more pairs narrow it (default 2; with --base 10)")
+                        "interval spans the pairs' spread, so more pairs narrow it (default 2; with --base 16)")
     p.add_argument("--references", action="store_true",
                    help="each side also measures its serial reference in the same rounds (A-reference A "
                         "B-reference B), so `bench compare --metric speedup` compares paired speed-ups")

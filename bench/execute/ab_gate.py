@@ -35,7 +35,8 @@ WORKING_TREE = "the working tree as it is, uncommitted changes included"
 GATE_BUDGET = 8.0
 #: process pairs per case, unless --processes says otherwise: the comparison's interval is at least a t interval
 #: over the pairs' own mean ratios (``stats.between_processes``), so more pairs narrow it.  Measured here: a
-#: pure-Python task's pairs spread with sd 3 % (2 pairs: +-27 %; 10 pairs: +-2 %); the cap of `bench run`'s rule
+#: 4 ms pure-Python task's pairs spread with sd 3-7 % (2 pairs: +-27 % and more; 16 pairs: +-2-4 %, and a gate of
+#: 4 cases still under a minute)
 GATE_PROCESSES = 16
 
 
