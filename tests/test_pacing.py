@@ -129,3 +129,33 @@ def test_the_race_keeps_its_planned_seconds_while_the_last_cases_are_measured():
     assert pacer.plan_for(cases[4], cases[4:]) is not None
     left(every + race_s * 1.5)  # ahead of the plan: time beyond the race's buys the cold case back
     assert pacer.plan_for(cases[1], cases[1:]) is not None
+
+
+def test_a_race_process_is_sized_to_its_case_and_shrinks_to_the_time_left():
+    """Fixed 0.3 s a process, 0.09 s a pair: 7 pairs a race process; with less time left, fewer; none below 3."""
+    from types import SimpleNamespace
+
+    from bench.analysis import plan as planning
+    from bench.analysis.budget import Budget
+    from bench.execute.pacing import Pacer
+
+    result = make_result([0.03] * 4, reference=[0.06] * 4, strategy="pool-map",
+                         metadata={"processes": 2, "case_process_s": 2 * 0.3 + 4 * 0.09})
+    runner = SimpleNamespace(results=SimpleNamespace(cases=[result], calibration={}))
+    clock = FakeClock()
+    pacer = Pacer(runner, Budget(100.0, clock, 0.0), planning.Timing(max_pairs=40))
+    key = result.case.key
+    assert pacer._affordable_pairs(key) == 7
+    reserve = pacer._end_reserve()
+    clock.now = 100.0 - reserve - (0.3 + 5 * 0.09) - 0.001
+    assert pacer._affordable_pairs(key) == 5
+    clock.now = 100.0 - reserve - (0.3 + 2 * 0.09)
+    assert pacer._affordable_pairs(key) == 0
+
+
+def test_a_budget_too_small_for_the_calibration_skips_it_and_measures_the_cases(tmp_path, capsys, no_leaked_processes):
+    results = run_matrix(dataclasses.replace(TINY, budget=12.0, calibrate=True, output=tmp_path / "run.json"))
+    assert not results.calibration.get("raw")
+    assert "budget 12 s: no calibration" in capsys.readouterr().err
+    assert all(r.ok and len(r.values) >= 3 for r in results.cases if not r.case.is_serial)
+    assert results.config["budget"]["cut"] == []

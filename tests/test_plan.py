@@ -154,3 +154,31 @@ def test_under_a_budget_a_serial_case_stops_after_half_a_second_of_cycles():
     budgeted = plan(cases, PROBES, 12.0, cpus=2, timing=full, calibration_s=0.0)
     assert budgeted.allocation is not None and not budgeted.allocation.cut
     assert budgeted.serial_s == pytest.approx(serial.cost(10, 1)) and budgeted.run_s <= 12.0
+
+
+def test_a_race_process_takes_pairs_enough_that_its_fixed_cost_is_a_third_of_it_at_most():
+    assert planning.sitting_pairs(0.09, 0.3) == 7  # fib on Pool.map: 0.6 s of pairs for 0.3 s fixed
+    assert planning.sitting_pairs(0.4, 0.1) == planning.RACE_PAIRS  # ocr: never fewer than the least
+    assert planning.sitting_pairs(0.002, 0.2) == planning.RACE_MAX_PAIRS  # square: never more than the most
+    assert planning.sitting_pairs(0.002, 0.2, room=5) == 5  # nor more than the case may still take
+    assert planning.sitting_pairs(math.inf, 0.2) == planning.RACE_PAIRS
+
+
+def test_a_budget_calibrates_only_when_the_calibration_is_a_small_part_of_it():
+    assert planning.calibrates(None) and planning.calibrates(150.0)
+    least = 2 * planning.CALIBRATION_S / planning.CALIBRATION_SHARE
+    assert planning.calibrates(least) and not planning.calibrates(least - 1) and not planning.calibrates(12.0)
+
+
+def test_the_race_cap_prices_each_race_process_at_its_own_size():
+    cases = matrix(cores=(2,), strategies=("pool-map",))
+    found = plan(cases, PROBES, 1000.0, cpus=2, timing=TIMING, calibration_s=0.0)
+    more = TIMING.max_pairs - found.allocation.top.pairs
+    parallel = [e for e in found.estimates if not e.serial]
+    pairs_alone = sum(more * e.pair_s for e in parallel)
+    fixed = [e.process_s + e.warmup_s for e in parallel]
+    at_the_least = pairs_alone + sum(math.ceil(more / planning.RACE_PAIRS) * f for f in fixed)
+    sized = pairs_alone + sum(math.ceil(more / planning.sitting_pairs(e.pair_s, f)) * f
+                              for e, f in zip(parallel, fixed))
+    assert any(planning.sitting_pairs(e.pair_s, f) > planning.RACE_PAIRS for e, f in zip(parallel, fixed))
+    assert found.allocation.race_cap_s == pytest.approx(sized) and pairs_alone < sized < at_the_least

@@ -42,6 +42,10 @@ WARM_START_PER_WORKER_S = 0.04
 DISPATCH_S = 0.002
 #: the brief calibration, before and after the matrix (``bench.machine.calibrate.BRIEF``): each about
 CALIBRATION_S = 4.0
+#: a budget calibrates (before and after the matrix) only when both take at most this share of it: below
+#: that the calibration is the run (`--budget 12s` on one case spent 8 of its 12 s calibrating and cut the
+#: case it was asked for); the ceilings are context, the cases are the answer
+CALIBRATION_SHARE = 0.2
 #: `bench report` of a quick run: 7-16 s here
 REPORT_S = 12.0
 #: a budgeted run aims to end this much before its deadline (estimates are estimates)
@@ -50,6 +54,11 @@ MARGIN = 0.05
 #: values give the serial row; every speed-up comes from its case's own paired references.  The full
 #: profile's 30 s serial cases took a 12 s budget's whole time and cut the one case it was for
 SERIAL_BUDGET_S = 0.5
+
+
+def calibrates(budget_s: float | None) -> bool:
+    """Whether a run with this budget calibrates: no budget, or one the calibration is a small part of."""
+    return budget_s is None or 2 * CALIBRATION_S <= CALIBRATION_SHARE * budget_s
 
 
 @dataclass(frozen=True)
@@ -331,8 +340,22 @@ def single_worker_twin(case: Case) -> bool:
     return case.single_worker == case and case.mode == "warm"
 
 
-#: pairs in each more process of the race (its start-up and warm-ups are paid per process, so not 1)
+#: pairs in each more process of the race at the least (its start-up and warm-ups are paid per process, so not 1)
 RACE_PAIRS = 3
+#: ... and at the most: a race process takes enough pairs that its fixed cost (start-up, pool, warm-ups) is
+#: at most a third of it, up to this many, so the race still spreads a case over fresh processes (each one's
+#: luck is shared by its pairs).  At 3 pairs a process, a one-case race of fib on Pool.map (0.09 s a pair,
+#: 0.3 s fixed) spent half its time starting processes
+RACE_MAX_PAIRS = 12
+
+
+def sitting_pairs(pair_s: float, fixed_s: float, room: int = RACE_MAX_PAIRS) -> int:
+    """Pairs in one more race process of a case: its fixed seconds at most a third of it, within the bounds.
+
+    ``room`` is how many pairs the case may still take (its profile's most, less what it has).
+    """
+    wanted = math.ceil(2.0 * fixed_s / pair_s) if pair_s > 0 and math.isfinite(pair_s) else RACE_PAIRS
+    return max(1, min(room, RACE_MAX_PAIRS, max(RACE_PAIRS, wanted)))
 
 
 def race_cap(estimates: Sequence[CaseEstimate], allocation: Allocation, max_pairs: int) -> float:
@@ -343,7 +366,8 @@ def race_cap(estimates: Sequence[CaseEstimate], allocation: Allocation, max_pair
             continue
         minimum = allocation.top if allocation.top is not None else LEVELS[-1]
         more = max(0, max_pairs - minimum.pairs)
-        total += more * e.pair_s + math.ceil(more / RACE_PAIRS) * (e.process_s + e.warmup_s)
+        fixed = e.process_s + e.warmup_s
+        total += more * e.pair_s + math.ceil(more / sitting_pairs(e.pair_s, fixed)) * fixed
     return total
 
 

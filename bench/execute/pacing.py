@@ -162,10 +162,10 @@ class Pacer:
             runners = self._runners()
             pick = next((r for r in racing.contenders(runners, self.timing.target)
                          if r.key not in tried and r.n_pairs < self.timing.max_pairs
-                         and self.budget.affords(self._sitting_s(r.key), self._end_reserve())), None)
+                         and self._affordable_pairs(r.key)), None)
             if pick is None:
                 break
-            if not self._one_more(pick.key):
+            if not self._one_more(pick.key, self._affordable_pairs(pick.key)):
                 tried.add(pick.key)
         self._stop_reasons()
         self._say()
@@ -197,26 +197,42 @@ class Pacer:
     def _result(self, key: str) -> tuple[int, CaseResult]:
         return next((i, r) for i, r in enumerate(self.runner.results.cases) if r.case.key == key)
 
-    def _sitting_s(self, key: str) -> float:
-        """One more process of RACE_PAIRS pairs for this case, from what its processes so far cost."""
+    def _costs(self, key: str) -> tuple[float, float, int]:
+        """The case's seconds per pair, fixed seconds per process (from what its processes so far cost), room."""
         _, result = self._result(key)
         processes = int(result.metadata.get("processes", 1)) or 1
         spent = float(result.metadata.get("case_process_s", 0.0))
         per_pair = _pair_s(result)
         fixed = max(0.0, spent / processes - per_pair * len(result.values) / processes)
-        return fixed + RACE_PAIRS * per_pair
+        return per_pair, fixed, self.timing.max_pairs - len(result.values)
 
-    def _one_more(self, key: str) -> bool:
-        """Measure one more process of the case and join it to its result; False when it failed."""
+    def _sitting_s(self, key: str, pairs: int) -> float:
+        """One more process of ``pairs`` pairs for this case."""
+        per_pair, fixed, _ = self._costs(key)
+        return fixed + pairs * per_pair
+
+    def _affordable_pairs(self, key: str) -> int:
+        """Pairs of the case's next race process (``plan.sitting_pairs``), fewer when time is short; 0: none."""
+        per_pair, fixed, room = self._costs(key)
+        pairs = planning.sitting_pairs(per_pair, fixed, room)
+        while pairs >= min(RACE_PAIRS, room) and pairs > 0:
+            if self.budget.affords(self._sitting_s(key, pairs), self._end_reserve()):
+                return pairs
+            pairs -= 1
+        return 0
+
+    def _one_more(self, key: str, pairs: int) -> bool:
+        """Measure one more process of ``pairs`` pairs of the case and join it to its result; False when it failed."""
         index, result = self._result(key)
         skip = tuple(s for s in str(result.metadata.get("warmups_skipped", "")).split(",") if s and s != "none")
-        plan = replace(self.runner.settings.plan, values=RACE_PAIRS, min_values=RACE_PAIRS, budget_seconds=0.0,
+        plan = replace(self.runner.settings.plan, values=pairs, min_values=pairs, budget_seconds=0.0,
                        skip_warmups=skip)
         expected = self.runner.results.expected.get(result.case.instance)
+        estimate = self._sitting_s(key, pairs)
         started = self.budget.clock()
         answer = self.runner.sitting(result.case, plan, f"race{self.raced}", expected)
         self.raced += 1
-        self.budget.record(self._sitting_s(key), self.budget.clock() - started)
+        self.budget.record(estimate, self.budget.clock() - started)
         if not answer.get("ok"):  # a later process failing does not undo the pairs the case has
             return False
         self.runner.results.cases[index] = joined(result, answer)

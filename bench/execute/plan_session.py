@@ -44,7 +44,8 @@ def plan_request(request: session.RunRequest, machine: Topology | None = None) -
     budget = session.budget_of(request, matrix.spec.profile)
     return planning.plan(cases, probes, budget, cpus=len(machine.cpus) if machine else len(settings.cpus),
                          timing=timing_of(settings.plan, settings.processes),
-                         calibration_s=2 * planning.CALIBRATION_S if request.calibrate else 0.0)
+                         calibration_s=2 * planning.CALIBRATION_S
+                         if request.calibrate and planning.calibrates(budget) else 0.0)
 
 
 def planned_cores(requested: Sequence[int] | None, machine: Topology) -> list[int]:

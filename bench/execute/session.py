@@ -430,7 +430,7 @@ def _measure(calibrate: bool, spec: MatrixSpec, results: storage.ResultSet, sett
     output = settings.output
     try:
         with interrupts.stop_on_signals():
-            if calibrate:
+            if calibrate and _calibration_fits(settings.budget_s):
                 _calibrate(spec, results, settings)
             Runner(settings, workloads, results).run(cases)
             _calibrate_end(results, spec, settings)
@@ -454,6 +454,18 @@ def _kept(output: Path) -> str:
     if output.exists():
         return f"the file so far is intact; free space or fix the folder, then: bench run --resume {output}"
     return "nothing was saved; free space or fix the folder, then run again"
+
+
+def _calibration_fits(budget_s: float | None) -> bool:
+    """A budget too small for the calibration to be a small part of it skips it, and says so."""
+    from bench.analysis import plan
+
+    if plan.calibrates(budget_s):
+        return True
+    print(f"bench: budget {budget_s:.0f} s: no calibration (before and after, it takes about "
+          f"{2 * plan.CALIBRATION_S:.0f} s: the budget goes to the cases; calibrating wants a budget of "
+          f"{2 * plan.CALIBRATION_S / plan.CALIBRATION_SHARE:.0f} s or more)", file=sys.stderr)
+    return False
 
 
 def _calibrate(spec: MatrixSpec, results: storage.ResultSet, settings: RunSettings) -> None:
