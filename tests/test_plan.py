@@ -173,7 +173,7 @@ def test_a_budget_calibrates_only_when_the_calibration_is_a_small_part_of_it():
 def test_the_race_cap_prices_each_race_process_at_its_own_size():
     cases = matrix(cores=(2,), strategies=("pool-map",))
     found = plan(cases, PROBES, 1000.0, cpus=2, timing=TIMING, calibration_s=0.0)
-    more = TIMING.max_pairs - found.allocation.top.pairs
+    more = TIMING.race_max_pairs - found.allocation.top.pairs
     parallel = [e for e in found.estimates if not e.serial]
     pairs_alone = sum(more * e.pair_s for e in parallel)
     fixed = [e.process_s + e.warmup_s for e in parallel]
@@ -182,3 +182,28 @@ def test_the_race_cap_prices_each_race_process_at_its_own_size():
                               for e, f in zip(parallel, fixed))
     assert any(planning.sitting_pairs(e.pair_s, f) > planning.RACE_PAIRS for e, f in zip(parallel, fixed))
     assert found.allocation.race_cap_s == pytest.approx(sized) and pairs_alone < sized < at_the_least
+
+
+def test_where_not_all_twins_fit_the_costliest_workloads_go_first_and_the_race_keeps_its_share():
+    def two_workloads():
+        cases = []
+        for workload in ("fib", "ocr"):
+            for c in (1, 2):
+                cases.append(case("serial", c, 1, workload=workload))
+                cases += [case(s, c, c, m, workload=workload)
+                          for s in ("threads", "pool-map") for m in ("cold", "warm")]
+        return cases
+
+    probes = {**PROBES, "ocr": Probe("ocr", cycle_s=1.6, n_tasks=8, process_s=0.1)}  # ten times fib's cycle
+    estimates = plan(two_workloads(), probes, None, cpus=2, timing=TIMING).estimates
+    top = [e for e in estimates if e.case.cores == 2]
+    twins = [e for e in estimates if e.case.cores == 1 and e.case.mode == "warm"]
+    ocr, fib = ([e for e in twins if e.case.workload == w] for w in ("ocr", "fib"))
+    sets = planning.twin_sets(twins, Minimum(3, 2))
+    assert [len(s) for s in sets] == [len(twins), len(fib)] and sets[1] == fib  # ocr's twins go first
+    cost = sum(e.minimum_s(Minimum(4, 2)) for e in top) + sum(e.minimum_s(Minimum(3, 2)) for e in fib)
+    share = planning.RACE_SHARE / 2
+    a = allocate(estimates, cost / (1 - planning.MARGIN) / (1 - share) * 1.01)
+    assert a.top == Minimum(4, 2) and a.twins == Minimum(3, 2)
+    assert {e.case.key for e in ocr} <= set(a.cut) and not {e.case.key for e in fib} & set(a.cut)
+    assert a.spare_s >= share * cost

@@ -26,12 +26,29 @@ def test_clear_losers_are_out_and_overlapping_or_straddling_ones_stay():
     assert "far" not in {r.key for r in contenders(cases, 0.03)}
 
 
-def test_cold_and_warm_of_one_answer_do_not_race_each_other():
+def test_cold_and_warm_of_one_answer_do_not_race_each_other_but_the_twin_is_made_precise():
     warm = Runner("pool-map/warm", "g", 1.8, 1.7, 1.9, 4, 0.3, answer="pool-map/2")
     cold = Runner("pool-map/cold", "g", 1.75, 1.65, 1.85, 4, 0.3, answer="pool-map/2")
     other = Runner("joblib/warm", "g", 1.5, 1.2, 1.75, 4, 0.3, answer="joblib/2")
     found = status([warm, cold, other], 0.01)
-    assert found["pool-map/cold"] == OUT and found["joblib/warm"] == BUDGET
+    assert found["pool-map/cold"] == BUDGET and found["joblib/warm"] == BUDGET  # a contender: it overlaps the best
+    assert race.is_open([warm, cold, other]) and not race.is_open([warm, cold])  # only joblib holds the verdict open
+    assert race.challengers(warm, [warm, cold, other]) == [other]
+    precise = Runner("pool-map/cold", "g", 1.75, 1.74, 1.76, 40, 0.3, answer="pool-map/2")
+    assert status([warm, precise], 0.01)["pool-map/cold"] == PRECISION
+    below = Runner("pool-map/cold", "g", 1.4, 1.35, 1.45, 4, 0.3, answer="pool-map/2")
+    assert status([warm, below], 0.01)["pool-map/cold"] == OUT
+
+
+def test_the_race_narrows_where_a_second_buys_most():
+    """Equal widths: the cheaper case first; a case at 3 pairs (t = 4.3) before an equally wide one at 20."""
+    cheap, costly = runner("cheap", 1.8, 0.1, pair_s=0.05), runner("costly", 1.75, 0.1, pair_s=0.5)
+    assert [r.key for r in contenders([costly, cheap], 0.01)] == ["cheap", "costly"]
+    young, old = runner("young", 1.8, 0.1, n=3), runner("old", 1.75, 0.1, n=20)
+    assert [r.key for r in contenders([old, young], 0.01)] == ["young", "old"]
+    assert race.narrowing_per_s(runner("x", 1.8, 0.1, n=3)) > race.narrowing_per_s(runner("x", 1.8, 0.05, n=3)) > 0
+    fixed = Runner("f", "g", 1.8, 1.62, 1.98, 4, 0.3, fixed_s=3.0)
+    assert race.narrowing_per_s(fixed) < race.narrowing_per_s(runner("f", 1.8, 0.1))
 
 
 def test_races_are_per_workload_and_core_count():

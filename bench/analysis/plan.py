@@ -49,7 +49,7 @@ CALIBRATION_SHARE = 0.2
 #: `bench report` of a quick run: 7-16 s here
 REPORT_S = 12.0
 #: a budgeted run aims to end this much before its deadline (estimates are estimates)
-MARGIN = 0.05
+MARGIN = 0.025
 #: under a budget a serial case stops after this many seconds of cycles (once it has its minimum): its
 #: values give the serial row; every speed-up comes from its case's own paired references.  The full
 #: profile's 30 s serial cases took a 12 s budget's whole time and cut the one case it was for
@@ -94,6 +94,17 @@ class Timing:
     case_budget_s: float = 0.5  # cycle seconds after which a case stops once it has its minimum
     processes: int = 2
     target: float = 0.03
+
+    @property
+    def race_max_pairs(self) -> int:
+        """The most pairs the race gives a case: RACE_PAIRS_FACTOR times the profile's (the budget bounds the time)."""
+        return RACE_PAIRS_FACTOR * self.max_pairs
+
+
+#: the race takes a case up to this many times the profile's most pairs: the profile's 40 bound a run without
+#: a budget, where nothing else does; under a budget the time is bounded, and a cheap, noisy contender (threads
+#: on addweighted, +-6.6 % at 40 pairs, 0.03 s a pair) stopped at 40 while the race's seconds went elsewhere
+RACE_PAIRS_FACTOR = 4
 
 
 #: the minimums a budget may fall back to, most generous first; below the last, cases are cut.  Not 2 pairs:
@@ -259,7 +270,7 @@ def plan(cases: Sequence[Case], probes: Mapping[str, Probe], budget_s: float | N
     parallel = [e for e in estimates if not e.serial]
     first = Minimum(timing.min_pairs, timing.processes)
     allocation = None if budget_s is None else allocate(estimates, budget_s - calibration_s, first,
-                                                        max_pairs=timing.max_pairs)
+                                                        max_pairs=timing.race_max_pairs)
     return Plan(estimates=estimates, probes=dict(probes), cpus=cpus, calibration_s=calibration_s,
                 # under a budget a serial case stops after SERIAL_BUDGET_S (``budgeted_rounds``)
                 serial_s=sum(e.default_s(1) if budget_s is None else e.minimum_s(first) for e in serial),
@@ -302,14 +313,51 @@ def allocate(estimates: Sequence[CaseEstimate], available_s: float, first: Minim
     twins = [e for e in other if single_worker_twin(e.case)]
     lowest = levels(first)[-1]
     for share, options in _passes(first, lowest if twins else None, race_share):
-        for t, o, kept in options:
-            cost = _cost(mine, t) + (_cost(other, o) if o else _cost(twins, kept))
+        for t, o, kept, keep in _with_twin_sets(options, twin_sets(twins, lowest)):
+            cost = _cost(mine, t) + (_cost(other, o) if o else _cost(keep, kept))
             if cost <= usable * (1 - share):
-                cut = [] if o else [e for e in other if kept is None or e not in twins]
+                cut = [] if o else [e for e in other if kept is None or e not in keep]
                 found = replace(_allocation(t, o, cost, usable, estimates, cut), twins=kept)
                 return replace(found, race_cap_s=race_cap(estimates, found, max_pairs))
-    lowest = levels(first)[-1]
     return _squeezed(mine, other, lowest, usable)
+
+
+def twin_sets(twins: Sequence[CaseEstimate], minimum: Minimum) -> list[list[CaseEstimate]]:
+    """The twins a budget may keep, the most first: all, then without the costliest workload's, and so on.
+
+    A workload's twins go together with their serial baseline.  Cutting the costliest
+    workload's first keeps the most ``single_worker_speedup`` columns for the seconds given
+    back to the race (ocr's one-worker cases, two tesseract pages a cycle in both arms, cost
+    14 s of a 150 s quick run: as much as the other four workloads' together).
+    """
+    by: dict[str, list[CaseEstimate]] = {}
+    for e in twins:
+        by.setdefault(e.case.instance, []).append(e)
+    order = sorted(by, key=lambda i: (-_cost(by[i], minimum), i))
+    return [[e for i in order[k:] for e in by[i]] for k in range(len(order))] or [[]]
+
+
+def _with_twin_sets(options: Sequence[Option], sets: Sequence[list[CaseEstimate]]
+                    ) -> list[tuple[Minimum, Minimum | None, Minimum | None, list[CaseEstimate]]]:
+    """Each option with the twins it keeps, in order; a run of options keeping twins is tried with every
+    set, most twins first (for each set, every level of the verdict's cases)."""
+    found: list[tuple[Minimum, Minimum | None, Minimum | None, list[CaseEstimate]]] = []
+    index = 0
+    while index < len(options):
+        end = index
+        while end < len(options) and _keeps_twins(options[end]):
+            end += 1
+        if end == index:
+            found.append((*options[index], list(sets[0])))
+            index += 1
+            continue
+        found += [(*option, keep) for keep in sets for option in options[index:end]]
+        index = end
+    return found
+
+
+def _keeps_twins(option: Option) -> bool:
+    return option[1] is None and option[2] is not None
 
 
 Option = tuple[Minimum, Minimum | None, Minimum | None]
@@ -322,9 +370,10 @@ def _passes(first: Minimum, twins: Minimum | None, race_share: float) -> list[tu
     Every other core count at a minimum before any is cut; then, before cutting them all,
     the one-core one-worker warm cases alone at the lowest minimum (each parallel case's
     ``single_worker_speedup`` and the one-core known truths need them), for half the race's
-    share, else for a quarter of it (a clean clone's probe, a little slower, cut them for half;
-    before every share, they left the race 3 s and four of five verdicts undecided), even at a
-    stingier minimum for the verdict's cases; then everything else cut.
+    share, the costliest workload's cut first where all do not fit (``twin_sets``), else for a
+    quarter of it, even at a stingier minimum for the verdict's cases; then everything else cut.
+    All twins kept at a quarter of the share left the race 2-7 s of a quick run's 150 s and two
+    or three of five verdicts' contenders at +-7-14 %; without ocr's twins the race had 20 s.
     """
     both = [(t, o) for t in levels(first) for o in levels(first) if (o.pairs, o.processes) <= (t.pairs, t.processes)]
     both.sort(key=lambda pair: (_rank(pair[1]), _rank(pair[0])))

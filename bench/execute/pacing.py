@@ -55,6 +55,7 @@ class Pacer:
     cut: list[str] | None = None
     raced: int = 0
     planned_at: float = 0.0
+    race_started_s: float = math.nan  # the budget's seconds when the race began (its account says how late)
     cut_baselines: set[tuple[Any, ...]] = field(default_factory=set)
     _standing: dict[tuple[str, int], racing.Runner] = field(default_factory=dict)
 
@@ -112,7 +113,7 @@ class Pacer:
         first = planning.levels(_first(self.timing))[0]
         available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
         planned = self.plan.allocation
-        race_s = min(max(planned.spare_s, 0.0), planned.race_cap_s) if planned is not None else 0.0
+        race_s = self._planned_race_s()
         kept = planning.allocate(remaining, available - race_s, first, race_share=0.0)
         planned_cut = set(planned.cut) if planned is not None else set()
         if race_s <= 0 or all(e.case.key in planned_cut for e in remaining if e.case.key in kept.cut):
@@ -121,6 +122,11 @@ class Pacer:
         wanted = [e for e in remaining if e.case.key not in planned_cut]
         found = planning.allocate(wanted, available, first, race_share=0.0)
         return replace(found, cut=(*found.cut, *(e.case.key for e in remaining if e.case.key in planned_cut)))
+
+    def _planned_race_s(self) -> float:
+        """The race's seconds in the plan: its spare time, at most what every case raced to its most would take."""
+        planned = self.plan.allocation if self.plan is not None else None
+        return min(max(planned.spare_s, 0.0), planned.race_cap_s) if planned is not None else 0.0
 
     def done(self, case: Case, result: CaseResult, seconds: float, processes: int) -> None:
         """One case measured: its cost against its estimate at the minimum it got."""
@@ -156,12 +162,13 @@ class Pacer:
 
     def race(self) -> None:
         """More pairs, one fresh process at a time, where the verdict is still open; then the stop reasons."""
+        self.race_started_s = self.budget.elapsed()
         tried: set[str] = set()
         while True:
             interrupts.check()
             runners = self._runners()
             pick = next((r for r in racing.contenders(runners, self.timing.target)
-                         if r.key not in tried and r.n_pairs < self.timing.max_pairs
+                         if r.key not in tried and r.n_pairs < self.timing.race_max_pairs
                          and self._affordable_pairs(r.key)), None)
             if pick is None:
                 break
@@ -189,9 +196,11 @@ class Pacer:
         if key not in self._standing:
             paired = paired_speedup(result.reference, result.values)
             case = result.case
+            _, fixed, _ = self._costs(case.key)
             self._standing[key] = racing.Runner(case.key, f"{case.instance}@{case.cores}", paired.speedup,
                                                 paired.low, paired.high, paired.n, _pair_s(result),
-                                                answer=f"{case.strategy}/{case.start_method}/{case.workers}")
+                                                answer=f"{case.strategy}/{case.start_method}/{case.workers}",
+                                                fixed_s=fixed)
         return self._standing[key]
 
     def _result(self, key: str) -> tuple[int, CaseResult]:
@@ -204,7 +213,7 @@ class Pacer:
         spent = float(result.metadata.get("case_process_s", 0.0))
         per_pair = _pair_s(result)
         fixed = max(0.0, spent / processes - per_pair * len(result.values) / processes)
-        return per_pair, fixed, self.timing.max_pairs - len(result.values)
+        return per_pair, fixed, self.timing.race_max_pairs - len(result.values)
 
     def _sitting_s(self, key: str, pairs: int) -> float:
         """One more process of ``pairs`` pairs for this case."""
@@ -256,6 +265,9 @@ class Pacer:
         self.runner.results.config["budget"] = {
             "budget_s": self.budget.total_s, "planned_s": round(self.planned_at + self.plan.run_s, 1),
             "spent_before_end_s": round(self.budget.elapsed(), 1), "pace": round(self.budget.pace, 2),
+            "race_planned_s": round(self._planned_race_s(), 1), "race_started_s": round(self.race_started_s, 1),
+            "race_planned_start_s": round(self.planned_at + (self.plan.allocation.minimum_s
+                                                             if self.plan.allocation is not None else 0.0), 1),
             "cut": list(self.cut), "race_processes": self.raced}
         storage.save(self.runner.results, self.runner.settings.output)
         cut = f"; cut {len(self.cut)} cases (listed as skipped)" if self.cut else ""
