@@ -159,3 +159,12 @@ def test_a_budget_too_small_for_the_calibration_skips_it_and_measures_the_cases(
     assert "budget 12 s: no calibration" in capsys.readouterr().err
     assert all(r.ok and len(r.values) >= 3 for r in results.cases if not r.case.is_serial)
     assert results.config["budget"]["cut"] == []
+
+
+def test_at_the_minimum_a_cheap_case_takes_more_pairs_in_its_later_process(tmp_path, no_leaked_processes):
+    """1 ms sleeps: a pair costs a few ms beside a process's tenth of a second, so the second process takes more."""
+    cheap = dataclasses.replace(TINY, strategies=("serial", "threads"), sets=("sleep.n=2", "sleep.seconds=0.001"))
+    results = run_matrix(dataclasses.replace(cheap, budget=60.0, output=tmp_path / "run.json"))
+    threads = next(r for r in results.cases if r.case.strategy == "threads")
+    split = threads.metadata["process_values"]
+    assert split[0] == 2 and split[1] > 1 and sum(split[:2]) <= 2 * 12

@@ -207,3 +207,11 @@ def test_where_not_all_twins_fit_the_costliest_workloads_go_first_and_the_race_k
     assert a.top == Minimum(4, 2) and a.twins == Minimum(3, 2)
     assert {e.case.key for e in ocr} <= set(a.cut) and not {e.case.key for e in fib} & set(a.cut)
     assert a.spare_s >= share * cost
+
+
+def test_a_later_process_at_the_minimum_takes_more_pairs_where_they_are_cheap():
+    assert planning.cheap_pairs(0.002, 0.2, have=1) == planning.RACE_MAX_PAIRS - 1  # square: up to the most
+    assert planning.cheap_pairs(0.02, 0.2, have=1) == int(planning.CHEAP_SHARE * 0.2 / 0.02)  # a quarter of 0.2 s
+    assert planning.cheap_pairs(0.1, 0.2, have=1) == 0  # fib: a pair costs more than a quarter of the start
+    assert planning.cheap_pairs(0.002, 0.0, have=1) == planning.cheap_pairs(math.inf, 0.2, have=1) == 0
+    assert planning.cheap_pairs(0.002, 0.2, have=1, share=0.0) == 0

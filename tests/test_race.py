@@ -64,16 +64,18 @@ def test_the_widest_contender_goes_first():
 
 
 def test_open_races_go_before_the_leaders_of_settled_ones():
-    settled = [runner("alone", 1.5, 0.2, group="addweighted@2"), runner("far", 0.5, 0.1, group="addweighted@2")]
+    settled = [runner("alone", 1.5, 0.15, group="addweighted@2"), runner("far", 0.5, 0.1, group="addweighted@2")]
     open_ = [runner("a", 1.8, 0.05, group="fib@2"), runner("b", 1.75, 0.05, group="fib@2")]
     assert race.is_open(open_) and not race.is_open(settled)
     order = [r.key for r in contenders(settled + open_, 0.01)]
     assert set(order[:2]) == {"a", "b"} and order[2:] == ["alone"]  # though "alone" is the widest
+    cheap = [runner("alone", 1.5, 0.15, group="addweighted@2", pair_s=0.003), settled[1]]  # far cheaper
+    assert [r.key for r in contenders(cheap + open_, 0.01)][0] == "alone"
 
 
 def test_a_race_that_serial_wins_is_settled_and_waits_for_the_open_ones():
     """Every parallel interval below 1: the verdict is serial whichever case is best."""
-    lost = [runner("alone", 0.09, 0.2, group="square@2"), runner("close", 0.085, 0.2, group="square@2")]
+    lost = [runner("alone", 0.09, 0.15, group="square@2"), runner("close", 0.085, 0.15, group="square@2")]
     open_ = [runner("a", 1.8, 0.05, group="fib@2"), runner("b", 1.75, 0.05, group="fib@2")]
     assert not race.is_open(lost)
     order = [r.key for r in contenders(lost + open_, 0.01)]

@@ -102,7 +102,8 @@ class Pacer:
         base = self.runner.settings.plan
         if case.is_serial:
             return replace(base, budget_seconds=min(base.budget_seconds, planning.SERIAL_BUDGET_S)), 1
-        rounds = replace(base, values=minimum.pairs, min_values=minimum.pairs, budget_seconds=0.0)
+        rounds = replace(base, values=minimum.pairs, min_values=minimum.pairs, budget_seconds=0.0,
+                         cheap_share=planning.CHEAP_SHARE)
         return rounds, minimum.processes
 
     def _allocation(self, remaining: list[planning.CaseEstimate]) -> planning.Allocation:
@@ -110,7 +111,10 @@ class Pacer:
         still gets one: re-planning over the cases left alone would hand the race's share to the last
         workload's cases (a quick run kept 7 more one-core cold cases and raced 18 processes, not 42)."""
         assert self.plan is not None
-        first = planning.levels(_first(self.timing))[0]
+        # never above the plan's minimum: a day ahead of the plan gives its seconds to the race (and to cases the
+        # plan cut), not to every case's minimum (upgraded early, 47 cases took 4 pairs and left the race 18 of 31 s)
+        planned_top = self.plan.allocation.top if self.plan.allocation is not None else None
+        first = planned_top or planning.levels(_first(self.timing))[0]
         available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
         planned = self.plan.allocation
         race_s = self._planned_race_s()

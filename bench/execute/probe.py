@@ -3,7 +3,7 @@
 What a run costs is mostly its cycles, and a cycle's time depends on the machine's
 speed that day (fib(25) x 8 took 0.10 s one day and 0.25 s another here).  So the
 plan (``bench.analysis.plan``) starts from a measurement, not a guess: one serial case
-per workload at one core, with one warm-up and one value (and the task-size cycle a
+per workload at one core, with one warm-up and three values (and the task-size cycle a
 serial case always adds), a second or so per workload.  The probe's own process also
 says what a fresh case process costs beyond its cycles.
 """
@@ -16,8 +16,10 @@ from bench.analysis.plan import PROCESS_S, Probe
 from bench.measure.core import TimingPlan
 from bench.model import Case
 
-#: one warm-up and one value: enough to know the cycle's size, not its spread
-PROBE_PLAN = TimingPlan(warmups=1, values=1, min_values=1)
+#: one warm-up and three values, the fastest taken: the cycle's size, not its spread.  With one value a slow
+#: cycle made the plan: ocr's probe read 0.4 s for a 0.23 s cycle, and the plan cut ocr's one-worker cases
+#: and gave the race 23 s it then had 37 s for
+PROBE_PLAN = TimingPlan(warmups=1, values=3, min_values=3)
 #: a workload whose probe failed is planned with this cycle (its cases will fail and say why)
 FALLBACK_CYCLE_S = 0.1
 

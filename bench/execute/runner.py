@@ -91,6 +91,18 @@ LINGERED_NOTE = ("killed: its answer was complete but its process did not exit "
                  f"(a non-daemon thread left running?) within {EXIT_GRACE_SECONDS:g} s")
 
 
+def _cheap_more(answer: dict[str, Any], share: float, have: int) -> int:
+    """The pairs a later sitting adds: ``plan.cheap_pairs`` from what the first sitting's pairs and process cost."""
+    from bench.analysis.plan import cheap_pairs
+
+    values, reference = sorted(answer.get("values") or []), sorted(answer.get("reference") or [])
+    if share <= 0 or not values or not reference:
+        return 0
+    pair = values[len(values) // 2] + reference[len(reference) // 2]
+    fixed = float(answer.get("metadata", {}).get("case_process_s", 0.0)) - sum(values) - sum(reference)
+    return cheap_pairs(pair, fixed, have, share)
+
+
 def _failure(case: Case, error: str) -> CaseResult:
     return CaseResult(case=case, values=(), warmups=(), ok=False, error=error)
 
@@ -120,12 +132,12 @@ class Runner:
             for index, case in enumerate(todo):
                 interrupts.check()
                 progress.set_postfix_str(case.key, refresh=False)
+                started = time.monotonic()  # the pace counts the harness's own seconds too (planning, saving)
                 paced = pacer.plan_for(case, todo[index:]) if pacer else (None, None)
                 if paced is None:  # cut by the budget: said in results.skipped
                     progress.update(1)
                     continue
                 on_case(case)
-                started = time.monotonic()
                 result = self.run_case(case, *paced)
                 interrupts.check()  # a case killed by the stop request is not a result
                 self.results.cases.append(result)
@@ -202,13 +214,16 @@ class Runner:
         plans = [timing] if case.is_serial else session_plans(timing, processes)
         answers: list[dict[str, Any]] = []
         skip: tuple[str, ...] = ()  # the arms the first sitting showed to need no warm-up skip it later
+        more = 0  # pairs a later sitting adds where they are cheap (a budgeted minimum: TimingPlan.cheap_share)
         for sitting, plan in enumerate(plans):
-            answer = self._sitting(case, workload, expected, replace(plan, skip_warmups=skip), sitting)
+            plan = replace(plan, skip_warmups=skip, values=plan.values + more, min_values=plan.min_values + more)
+            answer = self._sitting(case, workload, expected, plan, sitting)
             if not answer.get("ok"):
                 return answer
             answers.append(answer)
             if sitting == 0:
                 skip = settled_arms(answer)
+                more = _cheap_more(answer, timing.cheap_share, plans[-1].values)
         merged = merge_answers(answers)
         if len(answers) > 1:
             merged["metadata"]["warmups_skipped"] = ",".join(skip) or "none"

@@ -52,6 +52,9 @@ class TimingPlan:
     budget_seconds: float = float("inf")  # stop after min_values once this much was spent
     target: float = 0.0  # stop after min_values once every tracked ratio is this precise (0: off)
     skip_warmups: Sequence[str] = ()  # arms that take no warm-up here (see settled_arms)
+    #: a later sitting takes as many more values as cost this share of the first sitting's fixed seconds
+    #: (``bench.analysis.plan.cheap_pairs``; 0: none): a budgeted run's minimum, where pairs are cheap
+    cheap_share: float = 0.0
 
 
 def session_plans(plan: TimingPlan, processes: int) -> list[TimingPlan]:
