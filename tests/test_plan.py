@@ -202,7 +202,7 @@ def test_where_not_all_twins_fit_the_costliest_workloads_go_first_and_the_race_k
     sets = planning.twin_sets(twins, Minimum(3, 2))
     assert [len(s) for s in sets] == [len(twins), len(fib)] and sets[1] == fib  # ocr's twins go first
     cost = sum(e.minimum_s(Minimum(4, 2)) for e in top) + sum(e.minimum_s(Minimum(3, 2)) for e in fib)
-    share = planning.RACE_SHARE / 2
+    share = planning.RACE_SHARE * planning.TWINS_RACE_SHARE
     a = allocate(estimates, cost / (1 - planning.MARGIN) / (1 - share) * 1.01)
     assert a.top == Minimum(4, 2) and a.twins == Minimum(3, 2)
     assert {e.case.key for e in ocr} <= set(a.cut) and not {e.case.key for e in fib} & set(a.cut)

@@ -369,7 +369,7 @@ def _passes(first: Minimum, twins: Minimum | None, race_share: float) -> list[tu
 
     Every other core count at a minimum before any is cut; then, before cutting them all,
     the one-core one-worker warm cases alone at the lowest minimum (each parallel case's
-    ``single_worker_speedup`` and the one-core known truths need them), for half the race's
+    ``single_worker_speedup`` and the one-core known truths need them), for two thirds of the race's
     share, the costliest workload's cut first where all do not fit (``twin_sets``), else for a
     quarter of it, even at a stingier minimum for the verdict's cases; then everything else cut.
     All twins kept at a quarter of the share left the race 2-7 s of a quick run's 150 s and two
@@ -380,8 +380,14 @@ def _passes(first: Minimum, twins: Minimum | None, race_share: float) -> list[tu
     generous: list[Option] = [(t, o, None) for t, o in both]
     kept: list[Option] = [(t, None, twins) for t in levels(first)] if twins else []
     bare: list[Option] = [(t, None, None) for t in levels(first)]
-    return [(race_share, generous), (race_share / 2, kept), (race_share / 4, kept), (race_share, bare),
-            (0.0, generous + kept + bare)]
+    return [(race_share, generous), (race_share * TWINS_RACE_SHARE, kept), (race_share / 4, kept),
+            (race_share, bare), (0.0, generous + kept + bare)]
+
+
+#: the share of the race's share that the one-worker twins leave it before the costliest workload's go: at a half
+#: (15 % of a quick run) the race had 20-25 s after re-measures and left ocr's, fib's and addweighted's
+#: contenders at +-7-10 %, about 8 s short of +-5 %
+TWINS_RACE_SHARE = 2 / 3
 
 
 def single_worker_twin(case: Case) -> bool:
