@@ -8,7 +8,7 @@ OCR_APT  := tesseract-ocr tesseract-ocr-eng fonts-dejavu-core
 # headless Chromium lets the tests look at the HTML report as a person would
 TEST_APT := chromium
 PROFILE ?= quick
-# the run's time budget (bench run --budget): empty = the profile's (150s for quick: make bench ends within 3 minutes)
+# the run's time budget (bench run --budget): empty = the profile's (160s for quick: make bench ends within 3 minutes)
 BUDGET  ?=
 BASE    ?= results/baselines/quick.json
 

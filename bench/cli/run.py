@@ -66,7 +66,7 @@ def add_budget_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", default="profile", metavar="D",
                    help="end the whole run within D (90s, 3m, 1h; none: no budget), measuring fewer pairs rather "
                         "than overrunning and spending what is left on the cases that can still change a verdict "
-                        "(default: 150s for the quick profile, none for full)")
+                        "(default: 160s for the quick profile, none for full)")
 
 
 def add_parser(subparsers: Any) -> None:
