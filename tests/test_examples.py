@@ -71,3 +71,14 @@ def test_issue31_examples_tutorial_lines_give_the_harness_workloads_answers(no_l
     assert shared_state.tutorial(3, 5) == 15 == shared_state.serial(3, 5)
     pages = list(WORKLOAD.make_tasks({"pages": 2, "words": 50, "vocab": 40}))
     assert wordcount.tutorial(pages) == merge_counts([count_words(page) for page in pages])
+
+
+def test_the_pyperf_side_by_side_reads_a_ratio_of_means_with_an_interval_that_narrows_with_values():
+    from examples import pyperf_side
+
+    ratio, low, high = pyperf_side.ratio_of_means([0.06, 0.062, 0.058], [0.03, 0.031, 0.029])
+    assert ratio == pytest.approx(2.0) and low < 2.0 < high
+    _, wide_low, _ = pyperf_side.ratio_of_means([0.06, 0.062, 0.058], [0.03, 0.031, 0.029])
+    _, narrow_low, _ = pyperf_side.ratio_of_means([0.06, 0.062, 0.058] * 10, [0.03, 0.031, 0.029] * 10)
+    assert wide_low < narrow_low < 2.0
+    assert pyperf_side.fib_task(10) == 55
