@@ -22,6 +22,7 @@ Cost of one case (the runner's order of work, ``bench.measure.core``):
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
@@ -342,17 +343,9 @@ def _with_twin_sets(options: Sequence[Option], sets: Sequence[list[CaseEstimate]
     """Each option with the twins it keeps, in order; a run of options keeping twins is tried with every
     set, most twins first (for each set, every level of the verdict's cases)."""
     found: list[tuple[Minimum, Minimum | None, Minimum | None, list[CaseEstimate]]] = []
-    index = 0
-    while index < len(options):
-        end = index
-        while end < len(options) and _keeps_twins(options[end]):
-            end += 1
-        if end == index:
-            found.append((*options[index], list(sets[0])))
-            index += 1
-            continue
-        found += [(*option, keep) for keep in sets for option in options[index:end]]
-        index = end
+    for keeps, run in itertools.groupby(options, key=_keeps_twins):
+        same = list(run)
+        found += [(*o, keep) for keep in sets for o in same] if keeps else [(*o, list(sets[0])) for o in same]
     return found
 
 
@@ -408,6 +401,15 @@ RACE_MAX_PAIRS = 12
 #: process spent beyond its pairs (start-up, pool, warm-ups), up to RACE_MAX_PAIRS a process: square's 2 ms pairs
 #: read +-30-150 % at 3 pairs in 2 processes, where 10 more cost a fiftieth of a second
 CHEAP_SHARE = 0.25
+
+
+def pair_seconds(values: Sequence[float], reference: Sequence[float]) -> float:
+    """One (reference, case) pair's seconds: the upper medians of the two (the case's own values where it has
+    no reference); inf without values."""
+    if not values:
+        return math.inf
+    values, reference = sorted(values), sorted(reference or values)
+    return values[len(values) // 2] + reference[len(reference) // 2]
 
 
 def cheap_pairs(pair_s: float, fixed_s: float, have: int, share: float = CHEAP_SHARE) -> int:

@@ -113,10 +113,9 @@ class Pacer:
         assert self.plan is not None
         # never above the plan's minimum: a day ahead of the plan gives its seconds to the race (and to cases the
         # plan cut), not to every case's minimum (upgraded early, 47 cases took 4 pairs and left the race 18 of 31 s)
-        planned_top = self.plan.allocation.top if self.plan.allocation is not None else None
-        first = planned_top or planning.levels(_first(self.timing))[0]
-        available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
         planned = self.plan.allocation
+        first = (planned.top if planned is not None else None) or planning.levels(_first(self.timing))[0]
+        available = (self.budget.remaining() - self._end_reserve()) / self.budget.pace
         race_s = self._planned_race_s()
         kept = planning.allocate(remaining, available - race_s, first, race_share=0.0)
         planned_cut = set(planned.cut) if planned is not None else set()
@@ -171,12 +170,12 @@ class Pacer:
         while True:
             interrupts.check()
             runners = self._runners()
-            pick = next((r for r in racing.contenders(runners, self.timing.target)
-                         if r.key not in tried and r.n_pairs < self.timing.race_max_pairs
-                         and self._affordable_pairs(r.key)), None)
+            pick, pairs = next(((r, pairs) for r in racing.contenders(runners, self.timing.target)
+                                if r.key not in tried and r.n_pairs < self.timing.race_max_pairs
+                                and (pairs := self._affordable_pairs(r.key))), (None, 0))
             if pick is None:
                 break
-            if not self._one_more(pick.key, self._affordable_pairs(pick.key)):
+            if not self._one_more(pick.key, pairs):
                 tried.add(pick.key)
         self._stop_reasons()
         self._say()
@@ -200,9 +199,9 @@ class Pacer:
         if key not in self._standing:
             paired = paired_speedup(result.reference, result.values)
             case = result.case
-            _, fixed, _ = self._costs(case.key)
+            per_pair, fixed, _ = self._costs(result)
             self._standing[key] = racing.Runner(case.key, f"{case.instance}@{case.cores}", paired.speedup,
-                                                paired.low, paired.high, paired.n, _pair_s(result),
+                                                paired.low, paired.high, paired.n, per_pair,
                                                 answer=f"{case.strategy}/{case.start_method}/{case.workers}",
                                                 fixed_s=fixed)
         return self._standing[key]
@@ -210,26 +209,20 @@ class Pacer:
     def _result(self, key: str) -> tuple[int, CaseResult]:
         return next((i, r) for i, r in enumerate(self.runner.results.cases) if r.case.key == key)
 
-    def _costs(self, key: str) -> tuple[float, float, int]:
+    def _costs(self, result: CaseResult) -> tuple[float, float, int]:
         """The case's seconds per pair, fixed seconds per process (from what its processes so far cost), room."""
-        _, result = self._result(key)
         processes = int(result.metadata.get("processes", 1)) or 1
         spent = float(result.metadata.get("case_process_s", 0.0))
-        per_pair = _pair_s(result)
+        per_pair = planning.pair_seconds(result.values, result.reference)
         fixed = max(0.0, spent / processes - per_pair * len(result.values) / processes)
         return per_pair, fixed, self.timing.race_max_pairs - len(result.values)
 
-    def _sitting_s(self, key: str, pairs: int) -> float:
-        """One more process of ``pairs`` pairs for this case."""
-        per_pair, fixed, _ = self._costs(key)
-        return fixed + pairs * per_pair
-
     def _affordable_pairs(self, key: str) -> int:
         """Pairs of the case's next race process (``plan.sitting_pairs``), fewer when time is short; 0: none."""
-        per_pair, fixed, room = self._costs(key)
+        per_pair, fixed, room = self._costs(self._result(key)[1])
         pairs = planning.sitting_pairs(per_pair, fixed, room)
         while pairs >= min(RACE_PAIRS, room) and pairs > 0:
-            if self.budget.affords(self._sitting_s(key, pairs), self._end_reserve()):
+            if self.budget.affords(fixed + pairs * per_pair, self._end_reserve()):
                 return pairs
             pairs -= 1
         return 0
@@ -241,7 +234,8 @@ class Pacer:
         plan = replace(self.runner.settings.plan, values=pairs, min_values=pairs, budget_seconds=0.0,
                        skip_warmups=skip)
         expected = self.runner.results.expected.get(result.case.instance)
-        estimate = self._sitting_s(key, pairs)
+        per_pair, fixed, _ = self._costs(result)
+        estimate = fixed + pairs * per_pair
         started = self.budget.clock()
         answer = self.runner.sitting(result.case, plan, f"race{self.raced}", expected)
         self.raced += 1
@@ -291,14 +285,6 @@ def say_estimate(runner: Any, cases: list[Case]) -> planning.Plan:
 
 def _first(timing: planning.Timing) -> planning.Minimum:
     return planning.Minimum(timing.min_pairs, timing.processes)
-
-
-def _pair_s(result: CaseResult) -> float:
-    """One (reference, case) pair's seconds: the medians of the two."""
-    if not result.values:
-        return math.inf
-    values, reference = sorted(result.values), sorted(result.reference or result.values)
-    return values[len(values) // 2] + reference[len(reference) // 2]
 
 
 def joined(result: CaseResult, answer: dict[str, Any]) -> CaseResult:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from bench import registry, storage
-from bench.analysis.plan import cheap_pairs
+from bench.analysis.plan import cheap_pairs, pair_seconds
 from bench.execute import interrupts, launcher, remeasure, scratch
 from bench.execute.isolation import (
     EXIT_GRACE_SECONDS,
@@ -94,12 +94,11 @@ LINGERED_NOTE = ("killed: its answer was complete but its process did not exit "
 
 def _cheap_more(answer: dict[str, Any], share: float, have: int) -> int:
     """The pairs a later sitting adds: ``plan.cheap_pairs`` from what the first sitting's pairs and process cost."""
-    values, reference = sorted(answer.get("values") or []), sorted(answer.get("reference") or [])
+    values, reference = answer.get("values") or [], answer.get("reference") or []
     if share <= 0 or not values or not reference:
         return 0
-    pair = values[len(values) // 2] + reference[len(reference) // 2]
     fixed = float(answer.get("metadata", {}).get("case_process_s", 0.0)) - sum(values) - sum(reference)
-    return cheap_pairs(pair, fixed, have, share)
+    return cheap_pairs(pair_seconds(values, reference), fixed, have, share)
 
 
 def _failure(case: Case, error: str) -> CaseResult:
