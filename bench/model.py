@@ -238,6 +238,11 @@ class Case:
         return self.strategy == "serial"
 
     @property
+    def serial_baseline(self) -> Case:
+        """The serial case this case's row is read beside: same work, cores and interpreter (``baseline_key``)."""
+        return replace(self, strategy="serial", workers=1, mode="warm", start_method=None)
+
+    @property
     def baseline_key(self) -> tuple[Any, ...]:
         """Which serial case this case's speed-up is measured against: same work, cores and interpreter."""
         return (self.workload, self.params, self.cores, self.python)

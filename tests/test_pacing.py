@@ -103,7 +103,8 @@ def test_the_race_keeps_its_planned_seconds_while_the_last_cases_are_measured():
     cases = instance(25)  # the last workload instance of the run: the race's seconds were planned for both
     probes = {"fib": planning.Probe("fib", cycle_s=0.16, n_tasks=8, process_s=0.1)}
     timing = planning.Timing(warmups=1, min_pairs=4, max_pairs=40, case_budget_s=0.5, processes=2)
-    runner = SimpleNamespace(settings=SimpleNamespace(plan=TimingPlan(warmups=1, values=40, min_values=4)),
+    runner = SimpleNamespace(settings=SimpleNamespace(plan=TimingPlan(warmups=1, values=40, min_values=4),
+                                                      twins_on_demand=False),
                              results=SimpleNamespace(skipped=[], calibration={}, cases=[]))
     clock = FakeClock()
     # the budget at which the plan keeps the verdict's cases and the warm twin, cuts the one-core cold case
@@ -168,3 +169,97 @@ def test_at_the_minimum_a_cheap_case_takes_more_pairs_in_its_later_process(tmp_p
     threads = next(r for r in results.cases if r.case.strategy == "threads")
     split = threads.metadata["process_values"]
     assert split[0] == 2 and split[1] > 1 and sum(split[:2]) <= 2 * 12
+
+
+def _twin_pacer(tmp_path, clock, budget_s=100.0):
+    """A pacer over a fake runner: two-core threads (x1.9) and pool-map (x1.85) contend, dask (x1.2) is out."""
+    from types import SimpleNamespace
+
+    from bench.analysis import plan as planning
+    from bench.analysis.budget import Budget
+    from bench.execute.pacing import Pacer
+    from bench.measure.core import TimingPlan
+    from bench.testing import make_result
+
+    reference = [0.1, 0.101, 0.099, 0.1]
+    jitter = (1.05, 0.95, 1.08, 0.94)  # about +-10 % intervals: threads and pool-map overlap, dask is clear below
+    parallel = [make_result([r / s * j for r, j in zip(reference, jitter)], reference=reference, strategy=strategy,
+                            cores=2, workers=2, metadata={"processes": 2, "case_process_s": 1.0})
+                for strategy, s in (("threads", 1.9), ("pool-map", 1.85), ("dask-threads", 1.2))]
+    twins = [r.case.single_worker for r in parallel]
+    deferred = [twins[0].serial_baseline, *twins]
+    measured = []
+
+    def run_case(case, plan=None, processes=None):
+        measured.append(case.key)
+        return dataclasses.replace(make_result([0.1] * 3, reference=[0.1] * 3), case=case)
+
+    results = SimpleNamespace(skipped=[], calibration={}, cases=list(parallel), expected={})
+    runner = SimpleNamespace(settings=SimpleNamespace(plan=TimingPlan(warmups=1, values=40, min_values=4),
+                                                      output=tmp_path / "run.json", twins_on_demand=True),
+                             results=results, run_case=run_case)
+    probes = {"fib": planning.Probe("fib", cycle_s=0.1, n_tasks=4, process_s=0.1)}
+    timing = planning.Timing()
+    pacer = Pacer(runner, Budget(budget_s, clock, 0.0), timing)
+    pacer.plan = planning.plan([*deferred, *(r.case for r in parallel)], probes, budget_s, cpus=2, timing=timing,
+                               calibration_s=0.0)
+    pacer.estimates, pacer.cut = {e.case.key: e for e in pacer.plan.estimates}, []
+    pacer.deferred = [(case, planning.Minimum(3, 2)) for case in deferred]
+    return pacer, deferred, measured
+
+
+def test_twins_on_demand_are_measured_for_the_verdicts_contenders_only(tmp_path, monkeypatch):
+    """The twins of the cases out of the race are said skipped; the contenders' are measured, serial baseline first."""
+    from bench import storage
+    from bench.execute.pacing import NOT_A_CONTENDER
+
+    monkeypatch.setattr(storage, "save", lambda results, output: None)
+    pacer, (serial, threads, pool_map, dask), measured = _twin_pacer(tmp_path, FakeClock())
+    pacer.twins()
+    assert measured == [serial.key, threads.key, pool_map.key] and pacer.twins_measured == 3
+    assert pacer.runner.results.skipped == [{"case": dask.key, "reason": NOT_A_CONTENDER}]
+    assert pacer.deferred == [] and pacer.cut == []
+
+
+def test_a_twin_on_demand_the_budget_cannot_pay_for_is_cut_and_said(tmp_path, monkeypatch):
+    from bench import storage
+
+    monkeypatch.setattr(storage, "save", lambda results, output: None)
+    pacer, deferred, measured = _twin_pacer(tmp_path, FakeClock(99.9))
+    pacer.twins()
+    assert measured == [] and len(pacer.cut) == 3  # the serial baseline, then its twins with it
+    assert all("cut by the budget" in s["reason"] for s in pacer.runner.results.skipped[:3])
+
+
+def test_a_run_with_twins_on_demand_leaves_them_for_later_instead_of_measuring_them_first():
+    """The pacer defers a twin the plan keeps (others cut), where the run measures twins on demand; not otherwise."""
+    from types import SimpleNamespace
+
+    from bench.analysis import plan as planning
+    from bench.analysis.budget import Budget
+    from bench.execute.pacing import Pacer
+    from bench.measure.core import TimingPlan
+    from bench.testing import make_case
+
+    one = {"cores": 1, "workers": 1}
+    cases = [make_case(strategy="serial", **one), make_case(strategy="threads", mode="cold", **one),
+             make_case(strategy="threads", **one),
+             make_case(strategy="serial", cores=2, workers=1), make_case(strategy="threads", cores=2, workers=2)]
+    probes = {"fib": planning.Probe("fib", cycle_s=0.16, n_tasks=4, process_s=0.1)}
+    timing = planning.Timing()
+    budget = max(b / 10 for b in range(10, 400) if (lambda a: a.twins and a.cut)(
+        planning.plan(cases, probes, b / 10, cpus=2, timing=timing, calibration_s=0.0).allocation))
+    for on_demand in (True, False):
+        runner = SimpleNamespace(settings=SimpleNamespace(plan=TimingPlan(warmups=1, values=40, min_values=4),
+                                                          twins_on_demand=on_demand),
+                                 results=SimpleNamespace(skipped=[], calibration={}, cases=[]))
+        pacer = Pacer(runner, Budget(budget, FakeClock(), 0.0), timing)
+        pacer.plan = planning.plan(cases, probes, budget, cpus=2, timing=timing, calibration_s=0.0)
+        pacer.estimates, pacer.cut = {e.case.key: e for e in pacer.plan.estimates}, []
+        race_s = min(pacer.plan.allocation.spare_s, pacer.plan.allocation.race_cap_s)
+        every = sum(pacer.estimates[c.key].minimum_s(planning.Minimum(3, 2)) for c in cases[1:])
+        pacer.budget.clock.now = budget - pacer._end_reserve() - (every + 0.5 * race_s) / (1 - planning.MARGIN)
+        paced = [pacer.plan_for(case, cases[i:]) for i, case in enumerate(cases) if i]
+        assert paced[0] is None and pacer.cut == [cases[1].key]  # the cold one-core case: cut either way
+        assert (paced[1] is None) == on_demand and paced[2] and paced[3]  # the warm twin: later, or now
+        assert [c.key for c, _ in pacer.deferred] == ([cases[2].key] if on_demand else [])

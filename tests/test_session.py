@@ -22,8 +22,8 @@ TINY = RunRequest(workloads=("sleep",), strategies=("serial", "threads"), cores=
 
 #: the config section of a results file (what --resume reads); a change here breaks old files
 CONFIG_KEYS = ["workloads", "strategies", "cores", "workers", "modes", "start_methods", "overrides", "profile",
-               "timeout", "tasks_per_core", "single_worker", "processes", "workload_modules", "strategy_modules",
-               "pythons", "scheduler", "thread_limits", "python_labels", "python_unavailable", "argv", "budget"]
+               "timeout", "tasks_per_core", "single_worker", "twins_on_demand", "processes", "workload_modules",
+               "strategy_modules", "pythons", "scheduler", "thread_limits", "python_labels", "python_unavailable", "argv", "budget"]
 
 
 def test_run_matrix_measures_a_tiny_matrix_without_argparse(tmp_path, no_leaked_processes):
@@ -150,3 +150,11 @@ def test_a_run_on_two_cores_alone_gets_each_parallel_cases_one_worker_twin(tmp_p
     assert two["single_worker_speedup"] > 0 and two["scaling_speedup"] > 0
     asked = run_matrix(dataclasses.replace(request, single_worker=False, output=tmp_path / "asked.json"))
     assert [r.case.cores for r in asked.cases] == [2, 2]
+
+
+def test_twins_are_on_demand_unless_the_one_core_cases_were_asked_for():
+    """The known-truth runs name `--cores 1,2`: each one-core case is a check, measured in order."""
+    from bench.execute.session import twins_on_demand
+
+    assert twins_on_demand(RunRequest()) and twins_on_demand(RunRequest(cores=(2,)))
+    assert not twins_on_demand(RunRequest(cores=(1, 2))) and not twins_on_demand(RunRequest(single_worker=False))

@@ -185,6 +185,9 @@ class Plan:
     report_s: float
     budget_s: float | None
     allocation: Allocation | None
+    #: the one-worker twins kept (``Allocation.twins``) are measured after the minimums, for the verdict's
+    #: contenders only: the plan counts them all (what they cost at most); the race gets what they leave
+    twins_on_demand: bool = False
 
     @property
     def run_s(self) -> float:
@@ -259,7 +262,8 @@ def _rounds(per_round_s: float, timing: Timing) -> int:
 
 
 def plan(cases: Sequence[Case], probes: Mapping[str, Probe], budget_s: float | None, *, cpus: int,
-         timing: Timing = Timing(), calibration_s: float = 2 * CALIBRATION_S, report_s: float = REPORT_S) -> Plan:
+         timing: Timing = Timing(), calibration_s: float = 2 * CALIBRATION_S, report_s: float = REPORT_S,
+         twins_on_demand: bool = False) -> Plan:
     """The run's plan: each case's cost from its workload's probe, by part, and what ``budget_s`` buys.
 
     ``cpus`` is the machine's CPU count (the cases already carry their cores and
@@ -277,7 +281,7 @@ def plan(cases: Sequence[Case], probes: Mapping[str, Probe], budget_s: float | N
                 serial_s=sum(e.default_s(1) if budget_s is None else e.minimum_s(first) for e in serial),
                 pairs_s=sum(e.default_s(timing.processes) for e in parallel),
                 minimum_pairs_s=sum(e.minimum_s(first) for e in parallel),
-                report_s=report_s, budget_s=budget_s, allocation=allocation)
+                report_s=report_s, budget_s=budget_s, allocation=allocation, twins_on_demand=twins_on_demand)
 
 
 def top_cores(cases: Sequence[Case]) -> dict[str, int]:

@@ -110,12 +110,15 @@ def _budget_lines(found: planning.Plan) -> list[str]:
     if a is None or found.budget_s is None:
         return ["no budget (--budget none): every case takes the profile's pairs"]
     top = a.top.label if a.top else "cut"
-    others = a.others.label if a.others else "cut"
+    others = f"{a.others.label} each" if a.others else "cut"
     if a.others is None and a.twins is not None:
-        others = f"cut, but for one worker on one core, warm (single_worker_speedup, one-core truths): {a.twins.label}"
+        others = ("cut, but for one worker on one core, warm (single_worker_speedup, one-core truths): "
+                  f"{a.twins.label} each")
+        if found.twins_on_demand:
+            others += ", after the minimums and for the verdict's contenders only (--cores 1,... measures them all)"
     lines = [f"budget {found.budget_s:.0f} s (calibration included) buys:",
              f"  the verdict's cases (each workload's largest core count): {top} each",
-             f"  the other core counts: {others} each",
+             f"  the other core counts: {others}",
              f"  at the minimum: {a.minimum_s:.0f} s; left for racing: {max(a.spare_s, 0):.0f} s "
              f"(about {a.extra_pairs} more pairs, to the cases that can still change a verdict)"]
     if a.cut:

@@ -157,8 +157,7 @@ def single_worker_twins(cases: Sequence[Case]) -> list[Case]:
         twin = case.single_worker
         if case.is_serial or twin == case:
             continue
-        serial = replace(twin, strategy="serial", mode="warm", start_method=None)
-        twins += [c for c in (serial, twin) if c not in have]
+        twins += [c for c in (twin.serial_baseline, twin) if c not in have]
     return list(dict.fromkeys(twins))
 
 

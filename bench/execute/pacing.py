@@ -1,6 +1,6 @@
 """A budgeted run (`bench run --budget D`): every case its minimum, then the rest of the time to the race.
 
-The runner asks this module three things, from three lines:
+The runner asks this module four things, from four lines:
 
 1. before the matrix, ``Pacer.start``: probe the workloads and print the plan's one line
    (``bench.execute.probe``, ``bench.analysis.plan``);
@@ -8,7 +8,9 @@ The runner asks this module three things, from three lines:
    budget cannot pay for it (cut, and said).  The minimums are chosen again before every
    case from the time left, at the day's pace (``bench.analysis.budget``): a slow day
    falls back to fewer pairs, and then cuts the smaller core counts, before it overruns;
-3. after the matrix, ``Pacer.race``: while the time lasts, one more fresh process of a
+3. after the matrix, ``Pacer.twins``: where the run measures the one-worker twins on demand,
+   those of the verdict's contenders (``bench.execute.session.twins_on_demand``);
+4. then ``Pacer.race``: while the time lasts, one more fresh process of a
    few pairs for the case that can still change its verdict and is least precise
    (``bench.analysis.race``); then every parallel case's ``stop_reason`` says where it
    stood ("precision", "out of the race", "budget").
@@ -57,6 +59,9 @@ class Pacer:
     planned_at: float = 0.0
     race_started_s: float = math.nan  # the budget's seconds when the race began (its account says how late)
     cut_baselines: set[tuple[Any, ...]] = field(default_factory=set)
+    #: one-worker twins left for after the minimums (``twins``), with the minimum the allocation gave them
+    deferred: list[tuple[Case, planning.Minimum]] = field(default_factory=list)
+    twins_measured: int = 0
     _standing: dict[tuple[str, int], racing.Runner] = field(default_factory=dict)
 
     @classmethod
@@ -73,7 +78,7 @@ class Pacer:
         cpus = len(self.runner.settings.cpus)
         calibration = planning.CALIBRATION_S if self.runner.results.calibration.get("raw") else 0.0  # the one after
         self.plan = planning.plan(cases, probes, self.budget.remaining(), cpus=cpus, timing=self.timing,
-                                  calibration_s=calibration)
+                                  calibration_s=calibration, twins_on_demand=self.runner.settings.twins_on_demand)
         self.estimates = {e.case.key: e for e in self.plan.estimates}
         self.planned_at = self.budget.elapsed()  # what came before the plan (calibration, probes)
         self.cut = []
@@ -82,23 +87,42 @@ class Pacer:
     # ---------------------------------------------------------------- 2. the minimum of each case
 
     def plan_for(self, case: Case, todo: list[Case]) -> tuple[TimingPlan, int] | None:
-        """The case's rounds and processes at the minimum the time left allows; None: cut by the budget."""
+        """The case's rounds and processes at the minimum the time left allows; None: cut by the budget, or a
+        one-worker twin left for ``twins``."""
         assert self.estimates is not None and self.cut is not None
         if not case.is_serial and case.baseline_key in self.cut_baselines:
             self._cut(case, "cut by the budget: its serial baseline was cut")
+            return None
+        twins = self._twins_on_demand(case, todo)
+        if twins is not None:
+            self.deferred.append((case, twins))  # measured after the minimums if a contender needs it
             return None
         remaining = [self.estimates[c.key] for c in todo if c.key in self.estimates]
         allocation = self._allocation(remaining)
         if case.key in allocation.cut:
             self._cut(case, "cut by the budget: no time left for its minimum")
             return None
-        top = planning.top_cores(todo).get(case.instance, case.cores) <= case.cores
+        top = _at_top(case, todo)
         minimum = allocation.top if top else allocation.others
         if minimum is None and not top and planning.single_worker_twin(case):
             minimum = allocation.twins
         if minimum is None:
             self._cut(case, "cut by the budget: no time left for its minimum")
             return None
+        return self._rounds(case, minimum)
+
+    def _twins_on_demand(self, case: Case, todo: list[Case]) -> planning.Minimum | None:
+        """The minimum of a twin left for ``twins``: where the run measures them on demand and the plan keeps the
+        one-worker twins alone of the other core counts (decided on the plan, so that a twin after the last case
+        cut is not measured in order at a minimum that time left over allows)."""
+        planned = self.plan.allocation if self.plan is not None else None
+        if not (self.runner.settings.twins_on_demand and planned is not None and planned.others is None
+                and planned.twins is not None and planning.single_worker_twin(case)):
+            return None
+        return None if _at_top(case, todo) or case.key in planned.cut else planned.twins
+
+    def _rounds(self, case: Case, minimum: planning.Minimum) -> tuple[TimingPlan, int]:
+        """The case's timing plan at ``minimum`` (a serial case: its values, stopped after SERIAL_BUDGET_S)."""
         base = self.runner.settings.plan
         if case.is_serial:
             return replace(base, budget_seconds=min(base.budget_seconds, planning.SERIAL_BUDGET_S)), 1
@@ -162,6 +186,43 @@ class Pacer:
         pairs = self.timing.min_pairs
         return replace(self.runner.settings.plan, values=pairs, min_values=pairs, budget_seconds=0.0)
 
+
+    def twins(self) -> None:
+        """The deferred one-worker twins of the verdict's contenders, each serial baseline first; the rest skipped.
+
+        A twin gives its parallel cases' ``single_worker_speedup`` (what is not parallelism): the
+        verdict reads it for its contenders, and a twin of a case out of the race would spend the
+        race's seconds on a column nobody decides by (a quick run's twins took 20 s of its 160).
+        The contenders are those of the minimums' intervals, wide still, so a case the race could
+        make a contender has its twin.
+        """
+        wanted = twins_wanted(self._runners(), {r.case.key: r.case for r in self.runner.results.cases})
+        for case, minimum in self.deferred:
+            interrupts.check()
+            if case.key not in wanted:
+                self.runner.results.skipped.append({"case": case.key, "reason": NOT_A_CONTENDER})
+            elif case.baseline_key in self.cut_baselines:
+                self._cut(case, "cut by the budget: its serial baseline was cut")
+            elif not self._measure_twin(case, minimum):
+                self._cut(case, "cut by the budget: no time left for the twin of a contender")
+        self.deferred = []
+        storage.save(self.runner.results, self.runner.settings.output)
+
+    def _measure_twin(self, case: Case, minimum: planning.Minimum) -> bool:
+        """Measure one deferred twin at its minimum when the budget affords it; False: it does not."""
+        assert self.estimates is not None
+        estimate = self.estimates[case.key]
+        cost = estimate.minimum_s(minimum)
+        if not self.budget.affords(cost, self._end_reserve()):
+            return False
+        started = self.budget.clock()
+        result = self.runner.run_case(case, *self._rounds(case, minimum))
+        interrupts.check()
+        self.runner.results.cases.append(result)
+        storage.save(self.runner.results, self.runner.settings.output)
+        self.budget.record(cost, self.budget.clock() - started)
+        self.twins_measured += 1
+        return True
 
     def race(self) -> None:
         """More pairs, one fresh process at a time, where the verdict is still open; then the stop reasons."""
@@ -266,11 +327,25 @@ class Pacer:
             "race_planned_s": round(self._planned_race_s(), 1), "race_started_s": round(self.race_started_s, 1),
             "race_planned_start_s": round(self.planned_at + (self.plan.allocation.minimum_s
                                                              if self.plan.allocation is not None else 0.0), 1),
-            "cut": list(self.cut), "race_processes": self.raced}
+            "cut": list(self.cut), "race_processes": self.raced, "twins_on_demand": self.twins_measured}
         storage.save(self.runner.results, self.runner.settings.output)
         cut = f"; cut {len(self.cut)} cases (listed as skipped)" if self.cut else ""
         print(f"bench: budget {self.budget.total_s:.0f} s: matrix done after {self.budget.elapsed():.0f} s at "
               f"{self.budget.pace:.2f}x the plan's pace, {self.raced} more processes raced{cut}", file=sys.stderr)
+
+
+#: the skipped reason of a deferred twin no contender needed
+NOT_A_CONTENDER = ("not measured: a one-worker twin measured on demand, and none of its parallel cases contends "
+                   "for the verdict (their single_worker_speedup is not what decides it)")
+
+
+def twins_wanted(runners: list[racing.Runner], cases: dict[str, Case]) -> set[str]:
+    """Keys of the one-worker twins (and their serial baselines) of every verdict's contenders."""
+    wanted: set[str] = set()
+    for runner in racing.verdict_contenders(runners):
+        twin = cases[runner.key].single_worker
+        wanted |= {twin.key, twin.serial_baseline.key}
+    return wanted
 
 
 def say_estimate(runner: Any, cases: list[Case]) -> planning.Plan:
@@ -281,6 +356,11 @@ def say_estimate(runner: Any, cases: list[Case]) -> planning.Plan:
                           timing=timing_of(runner.settings.plan, runner.settings.processes), calibration_s=calibration)
     print(f"bench: plan: {found.one_line()}", file=sys.stderr)
     return found
+
+
+def _at_top(case: Case, todo: list[Case]) -> bool:
+    """Whether the case is at its workload's largest core count (a verdict's case) among the cases to come."""
+    return planning.top_cores(todo).get(case.instance, case.cores) <= case.cores
 
 
 def _first(timing: planning.Timing) -> planning.Minimum:

@@ -45,7 +45,8 @@ def plan_request(request: session.RunRequest, machine: Topology | None = None) -
     return planning.plan(cases, probes, budget, cpus=len(machine.cpus) if machine else len(settings.cpus),
                          timing=timing_of(settings.plan, settings.processes),
                          calibration_s=2 * planning.CALIBRATION_S
-                         if request.calibrate and planning.calibrates(budget) else 0.0)
+                         if request.calibrate and planning.calibrates(budget) else 0.0,
+                         twins_on_demand=session.twins_on_demand(request))
 
 
 def planned_cores(requested: Sequence[int] | None, machine: Topology) -> list[int]:

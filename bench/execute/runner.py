@@ -70,6 +70,9 @@ class RunSettings:
     #: (time.monotonic), so that what came before the runner (calibration) is inside it
     budget_s: float | None = None
     started: float | None = None
+    #: a budgeted run that keeps only the one-core one-worker twins of the other core counts measures them after
+    #: the minimums, for the verdict's contenders only (``bench.execute.session.twins_on_demand``)
+    twins_on_demand: bool = False
 
 
 def case_env(case: Case, workload: Workload, thread_limits: bool = True) -> dict[str, str]:
@@ -132,7 +135,7 @@ class Runner:
                 progress.set_postfix_str(case.key, refresh=False)
                 started = time.monotonic()  # the pace counts the harness's own seconds too (planning, saving)
                 paced = pacer.plan_for(case, todo[index:]) if pacer else (None, None)
-                if paced is None:  # cut by the budget: said in results.skipped
+                if paced is None:  # cut by the budget (said in results.skipped), or a twin left for later
                     progress.update(1)
                     continue
                 on_case(case)
@@ -143,8 +146,9 @@ class Runner:
                 if pacer:
                     pacer.done(case, result, time.monotonic() - started, paced[1])
                 progress.update(1)
-            if pacer:  # disturbed cases again first (within what the budget has left), then the race
+            if pacer:  # disturbed cases again first (within what the budget has left), the contenders' twins, the race
                 self._remeasure(limit_s=pacer.spare_s(), plan=pacer.remeasure_plan())
+                pacer.twins()
                 pacer.race()
             else:
                 self._remeasure()

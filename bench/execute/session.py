@@ -259,7 +259,7 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
             "cores": list(spec.cores), "workers": list(spec.workers), "modes": list(spec.modes),
             "start_methods": list(spec.start_methods), "overrides": {k: dict(v) for k, v in spec.overrides.items()},
             "profile": spec.profile, "timeout": request.timeout, "tasks_per_core": spec.tasks_per_core,
-            "single_worker": spec.single_worker,
+            "single_worker": spec.single_worker, "twins_on_demand": twins_on_demand(request),
             "processes": processes_of(request, spec.profile),
             "workload_modules": list(request.workload_modules),
             "strategy_modules": list(request.strategy_modules),
@@ -269,6 +269,13 @@ def run_config(matrix: ResolvedMatrix, request: RunRequest) -> dict[str, Any]:
             "argv": " ".join(sys.argv[1:]),
             # the run's time budget; a budgeted run adds its account (planned, spent, pace, cut) at the end
             "budget": {"budget_s": budget_of(request, spec.profile)}}
+
+
+def twins_on_demand(request: RunRequest) -> bool:
+    """Whether a budgeted run measures the one-core one-worker twins only for the verdict's contenders: the twins
+    `bench run` adds (``single_worker``) and the default core counts' one-core cases, not a ``--cores`` that names 1
+    (the known-truth runs ask for their one-core cases: each is a check)."""
+    return request.single_worker and (request.cores is None or 1 not in request.cores)
 
 
 def spec_from_config(config: dict[str, Any]) -> MatrixSpec:
@@ -396,7 +403,8 @@ def run_matrix(request: RunRequest) -> storage.ResultSet:
     workloads = workloads_of(spec)
     cases = _cases(spec, workloads, results, request.scheduler)
     output = output_path(request)
-    settings = replace(_settings(request, spec, output), budget_s=budget_of(request, spec.profile), started=started)
+    settings = replace(_settings(request, spec, output), budget_s=budget_of(request, spec.profile), started=started,
+                       twins_on_demand=bool(results.config.get("twins_on_demand", False)))  # a resumed run: its own
     output_file.check_writable(output, "--resume" if request.resume else "-o")
     with output_file.locked(output):
         if not request.resume:
