@@ -23,7 +23,8 @@ TINY = RunRequest(workloads=("sleep",), strategies=("serial", "threads"), cores=
 #: the config section of a results file (what --resume reads); a change here breaks old files
 CONFIG_KEYS = ["workloads", "strategies", "cores", "workers", "modes", "start_methods", "overrides", "profile",
                "timeout", "tasks_per_core", "single_worker", "twins_on_demand", "processes", "workload_modules",
-               "strategy_modules", "pythons", "scheduler", "thread_limits", "python_labels", "python_unavailable", "argv", "budget"]
+               "strategy_modules", "pythons", "scheduler", "thread_limits", "python_labels", "python_unavailable",
+               "argv", "budget"]
 
 
 def test_run_matrix_measures_a_tiny_matrix_without_argparse(tmp_path, no_leaked_processes):
