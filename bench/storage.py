@@ -44,7 +44,7 @@ v2 (2026-12)  Paired measurement: a parallel case's serial reference cycles, mea
               parallel case's one-worker one-core twin where its matrix lacked it
               (absent: false, so an older file resumes with the cases it had).
               ``config`` gains ``twins_on_demand`` (2026-12, no bump): a budgeted run measured
-              the one-core twins after the minimums, for the verdict's contenders only; the
+              the one-core twins after the race, for the verdict's contenders only; the
               others are in ``skipped`` (absent: false, every twin measured in order).
 """
 from __future__ import annotations

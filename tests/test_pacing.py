@@ -263,3 +263,17 @@ def test_a_run_with_twins_on_demand_leaves_them_for_later_instead_of_measuring_t
         assert paced[0] is None and pacer.cut == [cases[1].key]  # the cold one-core case: cut either way
         assert (paced[1] is None) == on_demand and paced[2] and paced[3]  # the warm twin: later, or now
         assert [c.key for c, _ in pacer.deferred] == ([cases[2].key] if on_demand else [])
+
+
+def test_the_race_keeps_the_seconds_of_its_contenders_twins_and_gives_back_those_of_cases_it_drops(tmp_path):
+    from bench.testing import make_result
+
+    pacer, (serial, threads, pool_map, dask), _ = _twin_pacer(tmp_path, FakeClock())
+    cost = {c.key: pacer.estimates[c.key].minimum_s(m) for c, m in pacer.deferred}
+    kept = pacer._race_reserve() - pacer._end_reserve()
+    assert kept == pytest.approx(cost[serial.key] + cost[threads.key] + cost[pool_map.key]) and kept > 0
+    results = pacer.runner.results.cases
+    reference = [0.1, 0.101, 0.099, 0.1]
+    results[1] = make_result([r / 1.2 for r in reference], reference=reference, strategy="pool-map", cores=2,
+                             workers=2, metadata={"processes": 2, "case_process_s": 1.0})  # now clear below
+    assert pacer._race_reserve() - pacer._end_reserve() == pytest.approx(cost[serial.key] + cost[threads.key])

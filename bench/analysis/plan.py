@@ -185,7 +185,7 @@ class Plan:
     report_s: float
     budget_s: float | None
     allocation: Allocation | None
-    #: the one-worker twins kept (``Allocation.twins``) are measured after the minimums, for the verdict's
+    #: the one-worker twins kept (``Allocation.twins``) are measured after the race, for the verdict's
     #: contenders only: the plan counts them all (what they cost at most); the race gets what they leave
     twins_on_demand: bool = False
 

@@ -115,7 +115,7 @@ def _budget_lines(found: planning.Plan) -> list[str]:
         others = ("cut, but for one worker on one core, warm (single_worker_speedup, one-core truths): "
                   f"{a.twins.label} each")
         if found.twins_on_demand:
-            others += ", after the minimums and for the verdict's contenders only (--cores 1,... measures them all)"
+            others += ", after the race and for the verdict's contenders only (--cores 1,... measures them all)"
     lines = [f"budget {found.budget_s:.0f} s (calibration included) buys:",
              f"  the verdict's cases (each workload's largest core count): {top} each",
              f"  the other core counts: {others}",

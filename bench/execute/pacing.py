@@ -1,6 +1,6 @@
 """A budgeted run (`bench run --budget D`): every case its minimum, then the rest of the time to the race.
 
-The runner asks this module four things, from four lines:
+The runner asks this module three things, from three lines:
 
 1. before the matrix, ``Pacer.start``: probe the workloads and print the plan's one line
    (``bench.execute.probe``, ``bench.analysis.plan``);
@@ -8,12 +8,12 @@ The runner asks this module four things, from four lines:
    budget cannot pay for it (cut, and said).  The minimums are chosen again before every
    case from the time left, at the day's pace (``bench.analysis.budget``): a slow day
    falls back to fewer pairs, and then cuts the smaller core counts, before it overruns;
-3. after the matrix, ``Pacer.twins``: where the run measures the one-worker twins on demand,
-   those of the verdict's contenders (``bench.execute.session.twins_on_demand``);
-4. then ``Pacer.race``: while the time lasts, one more fresh process of a
+3. after the matrix, ``Pacer.race``: while the time lasts, one more fresh process of a
    few pairs for the case that can still change its verdict and is least precise
-   (``bench.analysis.race``); then every parallel case's ``stop_reason`` says where it
-   stood ("precision", "out of the race", "budget").
+   (``bench.analysis.race``); then, where the run measures the one-worker twins on demand
+   (``bench.execute.session.twins_on_demand``), those of the verdict's final contenders,
+   whose seconds the race kept (``Pacer.twins``); then every parallel case's
+   ``stop_reason`` says where it stood ("precision", "out of the race", "budget").
 
 Without a budget (``--budget none``) the runner never builds a Pacer: today's behaviour.
 """
@@ -59,10 +59,10 @@ class Pacer:
     planned_at: float = 0.0
     race_started_s: float = math.nan  # the budget's seconds when the race began (its account says how late)
     cut_baselines: set[tuple[Any, ...]] = field(default_factory=set)
-    #: one-worker twins left for after the minimums (``twins``), with the minimum the allocation gave them
+    #: one-worker twins left for after the race (``twins``), with the minimum the allocation gave them
     deferred: list[tuple[Case, planning.Minimum]] = field(default_factory=list)
     twins_measured: int = 0
-    _standing: dict[tuple[str, int], racing.Runner] = field(default_factory=dict)
+    _standing: dict[tuple[Any, ...], racing.Runner] = field(default_factory=dict)
 
     @classmethod
     def create(cls, runner: Any, budget_s: float, started: float,
@@ -95,7 +95,7 @@ class Pacer:
             return None
         twins = self._twins_on_demand(case, todo)
         if twins is not None:
-            self.deferred.append((case, twins))  # measured after the minimums if a contender needs it
+            self.deferred.append((case, twins))  # measured after the race if a contender needs it
             return None
         remaining = [self.estimates[c.key] for c in todo if c.key in self.estimates]
         allocation = self._allocation(remaining)
@@ -179,7 +179,7 @@ class Pacer:
 
     def spare_s(self) -> float:
         """Seconds the budget still has for extra measuring (re-measures, the race), its end reserved."""
-        return max(0.0, self.budget.remaining() - self._end_reserve())
+        return max(0.0, self.budget.remaining() - self._race_reserve())
 
     def remeasure_plan(self) -> TimingPlan:
         """A disturbed case's second measurement: the minimum pairs, as a case that was not raced."""
@@ -187,16 +187,31 @@ class Pacer:
         return replace(self.runner.settings.plan, values=pairs, min_values=pairs, budget_seconds=0.0)
 
 
+    def _race_reserve(self) -> float:
+        """What the re-measures and the race leave: the end's reserve, and the twins the contenders have now."""
+        return self._end_reserve() + self.budget.scaled(self._twins_cost())
+
+    def _twins_cost(self) -> float:
+        """Seconds of the deferred twins of the verdict's contenders as they stand (fewer as the race narrows)."""
+        if not self.deferred or self.estimates is None:
+            return 0.0
+        wanted = self._twins_wanted()
+        return sum(self.estimates[c.key].minimum_s(m) for c, m in self.deferred if c.key in wanted)
+
+    def _twins_wanted(self) -> set[str]:
+        return twins_wanted(self._runners(), {r.case.key: r.case for r in self.runner.results.cases})
+
     def twins(self) -> None:
         """The deferred one-worker twins of the verdict's contenders, each serial baseline first; the rest skipped.
 
         A twin gives its parallel cases' ``single_worker_speedup`` (what is not parallelism): the
         verdict reads it for its contenders, and a twin of a case out of the race would spend the
-        race's seconds on a column nobody decides by (a quick run's twins took 20 s of its 160).
-        The contenders are those of the minimums' intervals, wide still, so a case the race could
-        make a contender has its twin.
+        race's seconds on a column nobody decides by (a quick run's twins took 20 s of its 160, and
+        measured before the race, for the contenders of the minimums' wide intervals, 18 twins took 10 s).
+        So they come after the race, for its final contenders, the race keeping their seconds
+        (``_race_reserve``) as it narrows the field.
         """
-        wanted = twins_wanted(self._runners(), {r.case.key: r.case for r in self.runner.results.cases})
+        wanted = self._twins_wanted()
         for case, minimum in self.deferred:
             interrupts.check()
             if case.key not in wanted:
@@ -238,6 +253,7 @@ class Pacer:
                 break
             if not self._one_more(pick.key, pairs):
                 tried.add(pick.key)
+        self.twins()
         self._stop_reasons()
         self._say()
 
@@ -253,10 +269,11 @@ class Pacer:
         return found
 
     def _runner_of(self, result: CaseResult) -> racing.Runner:
-        """The case's standing, from its pairs (the interval the table shows; computed once per pair count)."""
+        """The case's standing, from its pairs (the interval the table shows), computed once per set of pairs: keyed
+        by the pairs, not their count (a re-measured case has new pairs, as many as before)."""
         from bench.analysis.stats import paired_speedup
 
-        key = (result.case.key, len(result.values))
+        key = (result.case.key, result.values, result.reference)
         if key not in self._standing:
             paired = paired_speedup(result.reference, result.values)
             case = result.case
@@ -283,7 +300,7 @@ class Pacer:
         per_pair, fixed, room = self._costs(self._result(key)[1])
         pairs = planning.sitting_pairs(per_pair, fixed, room)
         while pairs >= min(RACE_PAIRS, room) and pairs > 0:
-            if self.budget.affords(fixed + pairs * per_pair, self._end_reserve()):
+            if self.budget.affords(fixed + pairs * per_pair, self._race_reserve()):
                 return pairs
             pairs -= 1
         return 0

@@ -71,7 +71,7 @@ class RunSettings:
     budget_s: float | None = None
     started: float | None = None
     #: a budgeted run that keeps only the one-core one-worker twins of the other core counts measures them after
-    #: the minimums, for the verdict's contenders only (``bench.execute.session.twins_on_demand``)
+    #: the race, for the verdict's contenders only (``bench.execute.session.twins_on_demand``)
     twins_on_demand: bool = False
 
 
@@ -146,9 +146,8 @@ class Runner:
                 if pacer:
                     pacer.done(case, result, time.monotonic() - started, paced[1])
                 progress.update(1)
-            if pacer:  # disturbed cases again first (within what the budget has left), the contenders' twins, the race
+            if pacer:  # disturbed cases again first (within what the budget has left), then the race
                 self._remeasure(limit_s=pacer.spare_s(), plan=pacer.remeasure_plan())
-                pacer.twins()
                 pacer.race()
             else:
                 self._remeasure()
