@@ -240,7 +240,8 @@ class Pacer:
         return True
 
     def race(self) -> None:
-        """More pairs, one fresh process at a time, where the verdict is still open; then the stop reasons."""
+        """More pairs, one fresh process at a time, where the verdict is still open; then the contenders' twins (where
+        on demand) and the stop reasons."""
         self.race_started_s = self.budget.elapsed()
         tried: set[str] = set()
         while True:
