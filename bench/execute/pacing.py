@@ -187,19 +187,21 @@ class Pacer:
         return replace(self.runner.settings.plan, values=pairs, min_values=pairs, budget_seconds=0.0)
 
 
-    def _race_reserve(self) -> float:
-        """What the re-measures and the race leave: the end's reserve, and the twins the contenders have now."""
-        return self._end_reserve() + self.budget.scaled(self._twins_cost())
+    def _race_reserve(self, runners: list[racing.Runner] | None = None) -> float:
+        """What the re-measures and the race leave: the end's reserve, and the twins the contenders have now
+        (``runners``: the race's standing, when the caller holds it)."""
+        return self._end_reserve() + self.budget.scaled(self._twins_cost(runners))
 
-    def _twins_cost(self) -> float:
+    def _twins_cost(self, runners: list[racing.Runner] | None = None) -> float:
         """Seconds of the deferred twins of the verdict's contenders as they stand (fewer as the race narrows)."""
         if not self.deferred or self.estimates is None:
             return 0.0
-        wanted = self._twins_wanted()
+        wanted = self._twins_wanted(runners)
         return sum(self.estimates[c.key].minimum_s(m) for c, m in self.deferred if c.key in wanted)
 
-    def _twins_wanted(self) -> set[str]:
-        return twins_wanted(self._runners(), {r.case.key: r.case for r in self.runner.results.cases})
+    def _twins_wanted(self, runners: list[racing.Runner] | None = None) -> set[str]:
+        standing = self._runners() if runners is None else runners
+        return twins_wanted(standing, {r.case.key: r.case for r in self.runner.results.cases})
 
     def twins(self) -> None:
         """The deferred one-worker twins of the verdict's contenders, each serial baseline first; the rest skipped.
@@ -247,9 +249,10 @@ class Pacer:
         while True:
             interrupts.check()
             runners = self._runners()
+            reserve = self._race_reserve(runners)  # once per process: the twins' cost reads every case's standing
             pick, pairs = next(((r, pairs) for r in racing.contenders(runners, self.timing.target)
                                 if r.key not in tried and r.n_pairs < self.timing.race_max_pairs
-                                and (pairs := self._affordable_pairs(r.key))), (None, 0))
+                                and (pairs := self._affordable_pairs(r.key, reserve))), (None, 0))
             if pick is None:
                 break
             if not self._one_more(pick.key, pairs):
@@ -296,12 +299,14 @@ class Pacer:
         fixed = max(0.0, spent / processes - per_pair * len(result.values) / processes)
         return per_pair, fixed, self.timing.race_max_pairs - len(result.values)
 
-    def _affordable_pairs(self, key: str) -> int:
-        """Pairs of the case's next race process (``plan.sitting_pairs``), fewer when time is short; 0: none."""
+    def _affordable_pairs(self, key: str, reserve: float | None = None) -> int:
+        """Pairs of the case's next race process (``plan.sitting_pairs``), fewer when time is short; 0: none.
+        ``reserve``: the seconds the race must leave (``_race_reserve``), when the caller has it."""
         per_pair, fixed, room = self._costs(self._result(key)[1])
         pairs = planning.sitting_pairs(per_pair, fixed, room)
+        reserve = self._race_reserve() if reserve is None else reserve
         while pairs >= min(RACE_PAIRS, room) and pairs > 0:
-            if self.budget.affords(fixed + pairs * per_pair, self._race_reserve()):
+            if self.budget.affords(fixed + pairs * per_pair, reserve):
                 return pairs
             pairs -= 1
         return 0
