@@ -116,8 +116,10 @@ class Pacer:
         one-worker twins alone of the other core counts (decided on the plan, so that a twin after the last case
         cut is not measured in order at a minimum that time left over allows)."""
         planned = self.plan.allocation if self.plan is not None else None
+        # a serial baseline is measured in order: a case of its core count the time left buys back (one the plan
+        # cut) needs it first, or it fails with no serial to check its results against (ocr's one-core cold cases)
         if not (self.runner.settings.twins_on_demand and planned is not None and planned.others is None
-                and planned.twins is not None and planning.single_worker_twin(case)):
+                and planned.twins is not None and planning.single_worker_twin(case) and not case.is_serial):
             return None
         return None if _at_top(case, todo) or case.key in planned.cut else planned.twins
 
